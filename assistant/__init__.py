@@ -1,0 +1,3 @@
+"""Question answering over sub-district offices' work plans and summaries, with citations.
+
+Pipeline: loaders -> parse -> chunking -> index (Chroma + BM25) -> retrieve -> chain (answer)."""

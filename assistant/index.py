@@ -14,6 +14,7 @@ import dataclasses
 import fcntl
 import hashlib
 import json
+import math
 import logging
 import os
 import pickle
@@ -40,6 +41,7 @@ from .textnorm import add_words, tokenize
 log = logging.getLogger(__name__)
 LEXICAL_CACHE = "lexical.pkl"
 LOCK_FILE = "ingest.lock"
+CACHE_FORMAT = 2  # bump when the cached lexical payload changes shape
 LOCK_WAIT_S = 600  # a second ingest waits this long for the first to finish, then gives up
 
 
@@ -160,10 +162,10 @@ class Index:
             if not records:
                 raise IndexNotBuiltError(self.settings.chroma_url or str(self.settings.index_dir))
             fingerprint = hashlib.sha1(json.dumps(
-                sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
+                [CACHE_FORMAT] + sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
             ).hexdigest()
             if self._lexical and self._lexical[0] == fingerprint:
-                return self._lexical[1:]
+                return self._lexical[1:4]
             cached = self._load_cache(fingerprint)
             if cached is None:
                 cached = self._build_lexical(records)
@@ -172,7 +174,14 @@ class Index:
             add_words(m["office"].removesuffix("街道") for m in records.values())
             self._lexical = (fingerprint, *cached)
             self._reports = {k: v for k, v in self._reports.items() if k in records}
-            return cached
+            return cached[:3]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a token among the chunks; unseen terms count as rare."""
+        self.lexical()
+        _, _, rows, _, df = self._lexical
+        n = len(rows)
+        return math.log(1 + (n - df.get(term, 0) + 0.5) / (df.get(term, 0) + 0.5))
 
     def _build_lexical(self, records: dict[str, dict]):
         import bm25s
@@ -187,7 +196,11 @@ class Index:
                 corpus_tokens.append(meta["tokens"].split(" "))
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(corpus_tokens, show_progress=False)
-        return bm25, rows, {r.id: i for i, r in enumerate(rows)}
+        df: dict[str, int] = {}
+        for tokens in corpus_tokens:
+            for token in set(tokens):
+                df[token] = df.get(token, 0) + 1
+        return bm25, rows, {r.id: i for i, r in enumerate(rows)}, df
 
     def _cache_path(self) -> Path:
         slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{self.settings.chroma_url or 'local'}-{self.embedder.name}")

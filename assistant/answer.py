@@ -1,0 +1,196 @@
+"""Answers and citations, and the extractive answerer: the embedded default that needs no
+language model. It quotes the source sentences that answer the question, grouped by report, each
+followed by its citation marker; framing follows the question's language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .chunking import sentence_spans
+from .index import Index
+from .query import Query
+from .retrieve import Hit
+from .settings import Settings
+from .textnorm import PAYWALL, fold, search_form
+from .verify import PLACEHOLDER, has_placeholder, numbers_in
+
+NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批)")
+
+
+@dataclass
+class Citation:
+    n: int  # the marker number in the answer text: [n]
+    report_id: str
+    title: str
+    office: str
+    section: str  # heading path
+    text: str  # the cited sentence(s), as written
+    start: int  # offsets of the cited text in the report's text
+    end: int
+    paragraph_id: str
+    passage: str  # the whole retrieved passage the sentence comes from
+    passage_start: int
+    passage_end: int
+
+    @property
+    def link(self) -> str:
+        return f"/source/{self.report_id}#{self.paragraph_id}"
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    status: str  # "answered" | "not_found"
+    citations: list[Citation] = field(default_factory=list)
+    unsupported_numbers: list[str] = field(default_factory=list)
+    standalone_question: str = ""
+    mode: str = "extractive"
+    notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for cite, obj in zip(data["citations"], self.citations):
+            cite["link"] = obj.link
+        return data
+
+
+@dataclass
+class Sentence:
+    hit: Hit
+    rank: int  # of its passage among the hits
+    start: int
+    end: int
+    text: str  # display
+    search: str  # search form
+    coverage: float = 0.0
+    has_number: bool = False
+    placeholder: bool = False
+
+
+def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
+    out = []
+    for rank, hit in enumerate(hits):
+        report = index.report(hit.chunk.report_id)
+        for s, e in sentence_spans(report.text[hit.chunk.start:hit.chunk.end], hit.chunk.start):
+            raw = PAYWALL.sub("", report.text[s:e])
+            display = re.sub(r"\s*\n\s*", "", raw).strip()
+            if len(display) < 4:
+                continue
+            out.append(Sentence(hit, rank, s, e, display, search_form(display, report.uses_d_for_dang)))
+    return out
+
+
+def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> None:
+    """Coverage: the share of the question's key-term weight a sentence holds (its section
+    headings count for half), so a passage that lacks what the question is about scores low."""
+    groups = query_groups(query)
+    weights = [max(index.idf(t) for t in group) for group in groups]
+    total = sum(weights)
+    for sentence in sentences:
+        context = fold(sentence.hit.chunk.section)
+        got = 0.0
+        for group, weight in zip(groups, weights):
+            if any(t in sentence.search for t in group):
+                got += weight
+            elif any(t in context for t in group):
+                got += weight * 0.5
+        sentence.coverage = got / total if total else 0.0
+        sentence.has_number = bool(NUMERIC.search(sentence.search))
+        # Does the clause that holds the question's terms give its figure only as XX?
+        clauses = re.split(r"[，,；;：:]", sentence.search)
+        best = max(clauses, key=lambda c: sum(w for g, w in zip(groups, weights) if any(t in c for t in g)))
+        sentence.placeholder = has_placeholder(best) and not numbers_in(PLACEHOLDER.sub("", best))
+
+
+def query_groups(query: Query) -> list[list[str]]:
+    """Key-term groups: a group is satisfied by any of its members (English terms map to several
+    Chinese words). A word and its own parts form one group (招商引资 ⊃ 招商, 引资)."""
+    groups: list[list[str]] = []
+    for term in sorted(query.terms, key=len, reverse=True):
+        for group in groups:
+            if any(term in member for member in group):
+                group.append(term)
+                break
+        else:
+            groups.append([term])
+    return groups
+
+
+def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[Sentence]:
+    def score(s: Sentence) -> float:
+        return s.coverage + (0.15 if query.quantity and s.has_number else 0.0) - 0.02 * s.rank
+
+    passing = [s for s in sentences if s.coverage >= settings.min_coverage]
+    if not passing:
+        return []
+    best = max(score(s) for s in passing)
+    chosen = [s for s in passing if score(s) >= best - 0.3]
+    if query.quantity and any(s.has_number for s in chosen):
+        chosen = [s for s in chosen if s.has_number]
+    by_report: dict[str, list[Sentence]] = {}
+    for s in sorted(chosen, key=score, reverse=True):
+        bucket = by_report.setdefault(s.hit.chunk.report_id, [])
+        if len(bucket) < settings.max_sentences and not any(s.start == o.start for o in bucket):
+            bucket.append(s)
+    if not (query.cross or not query.offices):
+        by_report = {rid: v for rid, v in by_report.items() if v[0].hit.chunk.office in query.offices}
+    picked = []
+    for rid, bucket in sorted(by_report.items(), key=lambda kv: -max(score(s) for s in kv[1])):
+        picked.extend(sorted(bucket, key=lambda s: s.start))
+    return picked
+
+
+def make_citations(chosen: list[Sentence], index: Index) -> list[Citation]:
+    citations = []
+    for s in chosen:
+        chunk = s.hit.chunk
+        report = index.report(chunk.report_id)
+        paragraph_id = next((p.id for _, p in report.paragraphs() if p.start <= s.start < p.end + 1),
+                            chunk.paragraph_ids[0])
+        citations.append(Citation(
+            n=len(citations) + 1, report_id=chunk.report_id, title=chunk.title, office=chunk.office,
+            section=chunk.section, text=s.text, start=s.start, end=s.end, paragraph_id=paragraph_id,
+            passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end))
+    return citations
+
+
+PERIOD_NAMES_ZH = {"plan": "计划", "summary": "总结"}
+
+
+def render_extractive(query: Query, citations: list[Citation], chosen: list[Sentence]) -> str:
+    lines: list[str] = []
+    undisclosed = [c for c, s in zip(citations, chosen) if s.placeholder]
+    if query.lang == "en":
+        lines.append("Here is what the reports say (quoted from the Chinese originals):")
+    current = None
+    for citation, sentence in zip(citations, chosen):
+        if citation.report_id != current:
+            current = citation.report_id
+            lines.append("")
+            lines.append(f"**{citation.title}**" + (f" ({citation.office})" if query.lang == "en" else "："))
+        lines.append(f"- {sentence.text} [{citation.n}]")
+    if undisclosed:
+        markers = "".join(f"[{c.n}]" for c in undisclosed)
+        lines.append("")
+        lines.append("Note: the amount marked XX is not disclosed in the report " + markers
+                     if query.lang == "en" else f"注意：报告中以XX代替的金额未公开披露{markers}，不能作为具体数值引用。")
+    return "\n".join(lines).strip()
+
+
+def extractive_answer(index: Index, query: Query, hits: list[Hit], settings: Settings):
+    """(answer text, citations, status) from the retrieved passages, or (None, [], "not_found")."""
+    sentences = candidate_sentences(index, hits)
+    score_sentences(index, query, sentences)
+    chosen = select(query, sentences, settings)
+    if not chosen:
+        return None, [], "not_found"
+    if query.quantity and all(s.placeholder for s in chosen):
+        citations = make_citations(chosen, index)
+        lead = ("The report does not disclose this figure: it is written as XX." if query.lang == "en"
+                else "报告没有公开这个数值：原文以XX代替。")
+        return lead + "\n\n" + render_extractive(query, citations, chosen), citations, "not_found"
+    citations = make_citations(chosen, index)
+    return render_extractive(query, citations, chosen), citations, "answered"

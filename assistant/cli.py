@@ -1,0 +1,191 @@
+"""Command line: ingest, docs, search, ask, remove.
+
+    python -m assistant ingest [PATH ...]
+    python -m assistant docs [--json]
+    python -m assistant search "问题" -k 5 [--office 铁西街道] [--year 2024] [--json]
+    python -m assistant ask "问题" [--json]
+    python -m assistant ask --json --file questions.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import AssistantError
+from .settings import Settings
+
+log = logging.getLogger("assistant")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index the corpus folder, or add the given report files")
+    p.add_argument("paths", nargs="*", type=Path)
+
+    p = sub.add_parser("docs", help="list the indexed reports and their metadata")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="hybrid search; prints the passages found")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=None)
+    p.add_argument("--office", action="append", default=[])
+    p.add_argument("--year", action="append", type=int, default=[])
+    p.add_argument("--phase", choices=["plan", "summary"], default="")
+    p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--file", type=Path, help="one question per line; one JSON object per line out")
+    p.add_argument("--office", action="append", default=[])
+    p.add_argument("--year", action="append", type=int, default=[])
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
+    p.add_argument("report_id")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        return COMMANDS[args.command](settings, args)
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _assistant(settings: Settings):
+    from .chain import Assistant
+
+    return Assistant(settings)
+
+
+def cmd_ingest(settings: Settings, args) -> int:
+    from .embeddings import make_embedder
+    from .index import Index
+
+    index = Index(settings, make_embedder(settings))
+    paths = None
+    if args.paths:
+        paths = []
+        for path in args.paths:
+            if path.is_dir():
+                paths.extend(p for p in sorted(path.rglob("*")) if p.is_file())
+            else:
+                paths.append(path)
+        paths = [_into_corpus(settings, p) for p in paths]
+    result = index.ingest(paths, progress=_progress if sys.stderr.isatty() else None)
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(result.summary())
+    return 1 if result.errors else 0
+
+
+def _into_corpus(settings: Settings, path: Path) -> Path:
+    """Reports live in the corpus folder; a file given from elsewhere is copied there first."""
+    corpus = settings.corpus_dir.resolve()
+    if not path.exists():
+        raise AssistantError(f"{path}: no such file")
+    if corpus in path.resolve().parents:
+        return path
+    target = corpus / path.name
+    shutil.copy2(path, target)
+    return target
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"\r[{fraction:4.0%}] {message[:60]:60}", end="" if fraction < 1 else "\n", file=sys.stderr)
+
+
+def cmd_docs(settings: Settings, args) -> int:
+    from .embeddings import make_embedder
+    from .index import Index
+
+    reports = Index(settings, make_embedder(settings)).reports()
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+    else:
+        for r in reports:
+            years = ",".join(map(str, r["years"]))
+            print(f"{r['id']}  {r['office']}  {r['region'] or '-'}  {years}  {r['kind']}  "
+                  f"{r['chunks']} chunks  {r['title']}")
+    return 0
+
+
+def cmd_search(settings: Settings, args) -> int:
+    from .retrieve import Filters
+
+    result = _assistant(settings).search(
+        args.question, Filters(tuple(args.office), tuple(args.year), args.phase), k=args.k, mode=args.mode)
+    rows = [{"rank": i + 1, "score": round(h.score, 5), "id": h.chunk.id, "report_id": h.chunk.report_id,
+             "office": h.chunk.office, "title": h.chunk.title, "section": h.chunk.section,
+             "period": f"{h.chunk.year or ''} {h.chunk.half} {h.chunk.phase}".split(),
+             "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for i, h in enumerate(result.hits)]
+    if args.json:
+        print(json.dumps({"hits": rows, "timings_ms": result.timings_ms}, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"[{row['rank']}] {row['title']} › {row['section']}  ({row['score']})")
+            print(f"    {row['text'][:160]}")
+    return 0
+
+
+def cmd_ask(settings: Settings, args) -> int:
+    from .retrieve import Filters
+
+    assistant = _assistant(settings)
+    filters = Filters(tuple(args.office), tuple(args.year))
+    if args.file:
+        questions = [q for q in args.file.read_text(encoding="utf-8").splitlines() if q.strip()]
+    elif args.question:
+        questions = [args.question]
+    else:
+        raise AssistantError("give a question, or --file with one question per line")
+    for question in questions:
+        try:
+            answer = assistant.ask(question, filters=filters)
+        except AssistantError as e:
+            if not args.json:
+                raise
+            print(json.dumps({"question": question, "error": str(e), "status": "error"}, ensure_ascii=False))
+            continue
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.answer)
+            if answer.notice:
+                print(f"\n({answer.notice})")
+            for c in answer.citations:
+                print(f"  [{c.n}] {c.title} › {c.section}  ({c.start}-{c.end})")
+    return 0
+
+
+def cmd_remove(settings: Settings, args) -> int:
+    from .embeddings import make_embedder
+    from .index import Index
+
+    index = Index(settings, make_embedder(settings))
+    meta = {r["id"]: r for r in index.reports()}.get(args.report_id)
+    index.remove(args.report_id)
+    if meta:
+        source = settings.corpus_dir / meta["source"]
+        if source.exists():
+            target = settings.data_dir / "removed" / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(source), target)
+    print(f"removed {args.report_id}")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "search": cmd_search, "ask": cmd_ask,
+            "remove": cmd_remove}

@@ -1,0 +1,132 @@
+"""Understand a question: its language, the offices, years and half-years it names, whether it
+asks about plans, achievements or problems, whether it asks for a quantity, and the key terms a
+passage must contain to answer it. English questions are mapped to the Chinese terms the reports
+use (a glossary of government-report vocabulary; office names by their pinyin)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .textnorm import fold, has_cjk, tokenize
+
+GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_zh.tsv"
+
+PLAN_CUES = re.compile(r"计划|目标|打算|将要|拟|安排|力争|要求|下一步|planned|plan|target|goal|aim|will|intend")
+SUMMARY_CUES = re.compile(r"完成|实现了|取得|成效|成绩|做了|开展了|累计|共计|已经|达到了|总结|"
+                          r"achiev|complet|accomplish|did |done|result|so far")
+PROBLEM_CUES = re.compile(r"问题|不足|短板|困难|差距|problem|shortcoming|weakness|challenge|difficult")
+QUANTITY_CUES = re.compile(r"多少|几[个家次项场人户批件条]|几|多大|比例|百分|增长|增速|金额|数量|规模|目标是|"
+                           r"how many|how much|what percentage|what share|number of|amount|rate|growth|"
+                           r"target")
+CROSS_CUES = re.compile(r"哪些街道|哪个街道|各街道|各个街道|哪些办事处|所有街道|哪几个|分别|比较|对比|"
+                        r"which offices|which office|which sub-?districts|which streets|each office|"
+                        r"all offices|compare|offices")
+# Words that say what kind of question it is, not what it is about: they do not count as key terms.
+GENERIC_TERMS = frozenset(
+    "目标 计划 工作 情况 多少 什么 哪些 哪个 街道 办事处 办 今年 全年 年度 年 上半年 下半年 打算 准备 提出 "
+    "提到 方面 主要 具体 采取 措施 做 做了 进行 开展 完成 实现 达到 要求 问题 存在 报告 总结 一共 共 多 少 "
+    "是 有 几 个 家 次 项 怎样 怎么 如何 那 呢 哪 期间 分别 各 以来 目前 截至 当前 举措 任务 重点 "
+    "计划 规划 安排 内容 有关 相关 关于".split())
+
+
+@dataclass
+class Query:
+    text: str  # the standalone question
+    lang: str  # "zh" or "en"
+    offices: list[str] = field(default_factory=list)  # known offices it names
+    unknown_offices: list[str] = field(default_factory=list)  # offices it names that we do not have
+    years: list[int] = field(default_factory=list)
+    half: str = ""
+    phase: str = ""  # "plan", "summary" or ""
+    problems: bool = False
+    quantity: bool = False
+    cross: bool = False  # asks across offices
+    search_text: str = ""  # what lexical search matches: folded, English mapped to Chinese
+    terms: list[str] = field(default_factory=list)  # key terms an answer passage must hold
+
+
+@functools.lru_cache(maxsize=1)
+def glossary() -> list[tuple[str, list[str]]]:
+    entries = []
+    for line in GLOSSARY_PATH.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        english, chinese = line.split("\t", 1)
+        entries.append((english.strip().lower(), [c for c in chinese.strip().split("|") if c]))
+    return sorted(entries, key=lambda e: -len(e[0]))
+
+
+def translate_terms(question: str) -> list[str]:
+    """Chinese search terms for the English words of a question, longest phrases first."""
+    words = re.sub(r"[^a-z0-9%\- ]+", " ", question.lower())
+    text = f" {words} "
+    found: list[str] = []
+    for english, chinese in glossary():
+        pattern = f" {english} "
+        if pattern in text:
+            found.extend(chinese)
+            text = text.replace(pattern, " ")
+    return found
+
+
+def office_aliases(office: str) -> list[str]:
+    """Ways a question may name an office: 铁西街道, 铁西, 铁西街, tiexi."""
+    from pypinyin import lazy_pinyin
+
+    short = re.sub(r"(街道办事处|街道办|街道|办事处)$", "", office)
+    aliases = {office, short, short + "街", short + "办", short + "办事处", short + "街道办事处"}
+    aliases.add("".join(lazy_pinyin(short)).lower())
+    return sorted((a for a in aliases if a), key=len, reverse=True)
+
+
+def understand(question: str, offices: list[str]) -> Query:
+    folded = fold(question)
+    lang = "zh" if has_cjk(question) else "en"
+    compact = re.sub(r"[\s\-_']+", "", folded)
+    named = []
+    for office in offices:
+        for alias in office_aliases(office):
+            if (alias.isascii() and alias in compact) or (not alias.isascii() and alias in folded):
+                named.append(office)
+                break
+    unknown = []
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,5}?)(街道办事处|街道|办事处)", folded):
+        name = m[1].lstrip("在和与及跟对")
+        if name in ("各", "哪些", "哪个", "所有", "各个", "全部", "其他", "这些") or name.endswith(("各", "哪些")):
+            continue
+        if not any(name in o or o.removesuffix("街道") in name for o in offices):
+            unknown.append(name + m[2])
+    if lang == "en":
+        for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (?:sub-?district|street|subdistrict office|office)\b",
+                             folded):
+            word = m[1].split()[-1]
+            m_word = word
+            known = {"".join(office_aliases(o)[-1:]) for o in offices}
+            if word not in ("the", "each", "which", "all", "every", "other", "street", "an", "a",
+                            "district") and word not in known and not any(word in k for k in known):
+                unknown.append(m_word)
+    years = sorted({int(y) for y in re.findall(r"(20\d{2})", folded)})
+    half = "H1" if re.search(r"上半年|first half|\bh1\b", folded) else \
+        "H2" if re.search(r"下半年|second half|\bh2\b", folded) else ""
+    problems = bool(PROBLEM_CUES.search(folded))
+    strong_plan = re.search(r"目标|计划|打算|target|goal|plan", folded)
+    phase = "plan" if strong_plan else "summary" if SUMMARY_CUES.search(folded) \
+        else "plan" if PLAN_CUES.search(folded) else ""
+    extra = translate_terms(question) if lang == "en" else []
+    search_text = folded if lang == "zh" else " ".join([*extra, folded])
+    office_words = {a for o in named for a in office_aliases(o)}
+    terms = []
+    for token in tokenize(fold(" ".join(extra)) if lang == "en" else folded):
+        if token in GENERIC_TERMS or token in office_words or re.fullmatch(r"20\d{2}年?|\d+", token):
+            continue
+        if token not in terms:
+            terms.append(token)
+    return Query(text=question, lang=lang, offices=named, unknown_offices=unknown, years=years,
+                 half=half, phase=phase, problems=problems,
+                 quantity=bool(QUANTITY_CUES.search(folded)),
+                 cross=bool(CROSS_CUES.search(folded)) or (not named and bool(
+                     re.search(r"哪些|哪个|which|what offices", folded))),
+                 search_text=search_text, terms=terms)
