@@ -1,0 +1,31 @@
+# Two commands on a fresh machine:  `make run` (set up, index, start)  and  `make test`.
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+
+.PHONY: setup run ingest test eval clean
+
+setup: .venv/.installed
+
+# pip 23 needs >10 min to resolve this stack, pip 26 about one; torch 2.13.0 is a CPU build on
+# this machine's disk (plain `torch` would pull gigabytes of CUDA).
+.venv/.installed: pyproject.toml constraints.txt
+	python3 -m venv .venv
+	$(PIP) install -q --upgrade "pip>=26"
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+ingest: setup
+	$(PY) -m assistant ingest
+
+run: ingest
+	$(PY) -m assistant ask "铁西街道2024年招商引资目标是多少？"
+
+test: setup
+	$(PY) -m pytest -q
+
+eval: ingest
+	$(PY) -m eval
+
+clean:
+	rm -rf index/ .pytest_cache

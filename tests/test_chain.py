@@ -1,0 +1,88 @@
+"""The answer chain end to end on the real corpus with the extractive answerer."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.chain import condense
+from assistant.errors import EmptyQuestionError
+from conftest import HAIXI, TIEXI
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFICES = ["铁西街道", "辽西街道", "望月湖街道", "海西街道", "开元街道"]
+
+
+def test_quantity_question_is_answered_with_the_cited_figure(assistant):
+    answer = assistant.ask("铁西街道2024年招商引资目标是多少？")
+    assert answer.status == "answered" and "7亿元" in answer.answer
+    cited = [c for c in answer.citations if "7亿元" in c.text]
+    assert cited and cited[0].report_id == TIEXI
+    report = assistant.index.report(TIEXI)
+    assert "7亿元" in report.text[cited[0].start:cited[0].end]
+    assert cited[0].link == f"/source/{TIEXI}#{cited[0].paragraph_id}"
+    assert f"[{cited[0].n}]" in answer.answer and not answer.unsupported_numbers
+
+
+def test_english_question_gets_english_framing(assistant):
+    answer = assistant.ask("What growth target did Tiexi set for construction output?")
+    assert answer.status == "answered" and "10%" in answer.answer
+    assert answer.answer.startswith("Here is what the reports say")
+
+
+def test_question_across_reports_groups_by_report(assistant):
+    answer = assistant.ask("哪些街道提到了招聘会？")
+    assert answer.status == "answered"
+    assert len({c.report_id for c in answer.citations}) >= 2
+
+
+@pytest.mark.parametrize("question", [
+    "铁西街道2024年GDP目标是多少？",  # no report states a GDP target
+    "朝阳街道2024年招商引资目标是多少？",  # an office not in the corpus
+    "铁西街道2023年招商引资完成了多少？",  # 铁西 only plans 2024
+    "海西街道累计发放低保金多少元？",  # written as XX元: not disclosed
+])
+def test_unanswerable_questions_are_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.status == "not_found"
+    assert "没有" in answer.answer or "没有公开" in answer.answer
+
+
+def test_not_found_says_what_is_covered(assistant):
+    answer = assistant.ask("铁西街道2023年招商引资完成了多少？")
+    assert "铁西街道2024年工作计划" in answer.answer
+
+
+def test_follow_up_uses_history(assistant):
+    first = "铁西街道2024年招商引资目标是多少？"
+    assert condense("那开元街道呢？", [first], OFFICES) == "开元街道2024年招商引资目标是多少？"
+    answer = assistant.ask("那开元街道呢？", history=[first])
+    assert answer.standalone_question.startswith("开元街道")
+    assert all(c.office == "开元街道" for c in answer.citations)
+
+
+def test_follow_up_switches_half_year():
+    assert "下半年" in condense("下半年呢？", ["辽西街道上半年清理了多少吨垃圾？"], OFFICES)
+
+
+def test_empty_question_is_a_clear_error(assistant):
+    with pytest.raises(EmptyQuestionError):
+        assistant.ask("   ")
+
+
+def test_cli_json_file_contract(built, tmp_path):
+    settings, _ = built
+    questions = tmp_path / "q.txt"
+    questions.write_text("铁西街道2024年招商引资目标是多少？\n\n铁西街道2024年GDP目标是多少？\n", encoding="utf-8")
+    env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--file", str(questions)],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["status"] for r in rows] == ["answered", "not_found"]
+    for key in ("question", "answer", "status", "citations", "unsupported_numbers", "timings_ms"):
+        assert key in rows[0]
+    assert {"n", "report_id", "title", "section", "text", "start", "end"} <= rows[0]["citations"][0].keys()
