@@ -124,8 +124,7 @@ class Assistant:
                 yield Answer(answer=text, status="answered", timings_ms={}, **base)
         except LLMError as e:
             log.warning("%s; answering extractively", e)
-            fallback = self._answer({**state, "answer": None, "force_extractive": True}) \
-                if False else self._extractive_fallback(state)
+            fallback = self._extractive_fallback(state)
             fallback.notice = ("语言模型服务不可用，以下为摘录式回答。" if query.lang == "zh" else
                                "The language model is unavailable; this is the extractive answer.")
             fallback.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
