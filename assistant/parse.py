@@ -186,12 +186,13 @@ def _office_from_text(text: str) -> str:
         if count >= 2:
             return name + "街道"
     # How these reports name their own jurisdiction: 贡献望月湖力量, 现代化望月湖, 平安海西建设.
-    from .textnorm import _tokenizer
+    from .textnorm import _tokenizer, _user_words
 
     freq = _tokenizer().FREQ
-    selfref = Counter(m[1] for m in SELF_REFERENCE.finditer(text))
+    selfref = Counter(m[1] for m in SELF_REFERENCE.finditer(text) if not m[1].startswith("化"))
     for word, count in selfref.most_common():
-        if count >= 2 and (freq.get(word) or 0) < 100:
+        # a common word is no name; names we taught the segmenter ourselves do not count as common
+        if count >= 2 and (word in _user_words or (freq.get(word) or 0) < 100):
             return word + "街道"
     return ""
 
