@@ -70,11 +70,21 @@ class Sentence:
     placeholder: bool = False
 
 
+LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
+
+
 def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
     out = []
     for rank, hit in enumerate(hits):
         report = index.report(hit.chunk.report_id)
-        for s, e in sentence_spans(report.text[hit.chunk.start:hit.chunk.end], hit.chunk.start):
+        spans = sentence_spans(report.text[hit.chunk.start:hit.chunk.end], hit.chunk.start)
+        merged: list[tuple[int, int]] = []
+        for s, e in spans:
+            if merged and merged[-1][1] - merged[-1][0] <= LABEL_MAX and "\n" not in report.text[merged[-1][0]:s]:
+                merged[-1] = (merged[-1][0], e)
+            else:
+                merged.append((s, e))
+        for s, e in merged:
             raw = PAYWALL.sub("", report.text[s:e])
             display = re.sub(r"\s*\n\s*", "", raw).strip()
             if len(display) < 4:
@@ -87,7 +97,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
     """Coverage: the share of the question's key-term weight a sentence holds (its section
     headings count for half), so a passage that lacks what the question is about scores low."""
     groups = query_groups(query)
-    weights = [max(index.idf(t) for t in group) for group in groups]
+    weights = [max(index.idf(t) * query.weights.get(t, 1.0) for t in group) for group in groups]
     total = sum(weights)
     for sentence in sentences:
         context = fold(sentence.hit.chunk.section)
@@ -98,11 +108,22 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
             elif any(t in context for t in group):
                 got += weight * 0.5
         sentence.coverage = got / total if total else 0.0
-        sentence.has_number = bool(NUMERIC.search(sentence.search))
+        sentence.has_number = bool(NUMERIC.search(sentence.search)) and (
+            not query.units or any(_has_unit(sentence.search, unit) for unit in query.units))
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)
         best = max(clauses, key=lambda c: sum(w for g, w in zip(groups, weights) if any(t in c for t in g)))
-        sentence.placeholder = has_placeholder(best) and not numbers_in(PLACEHOLDER.sub("", best))
+        # the figure asked for is given only as XX: in the clause that holds the question's terms,
+        # or anywhere in the sentence when the question asks for an amount of money
+        sentence.placeholder = not sentence.has_number and (
+            has_placeholder(best) or ("元" in query.units and has_placeholder(sentence.search)))
+
+
+def _has_unit(text: str, unit: str) -> bool:
+    """A figure in the unit: 71480.00元, 1.62亿元, 24%, 6个, 两家 (for 个)."""
+    if unit == "%":
+        return bool(re.search(r"\d\s*%|百分之", text))
+    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[万亿]?{unit}", text))
 
 
 def query_groups(query: Query) -> list[list[str]]:
@@ -126,10 +147,16 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     passing = [s for s in sentences if s.coverage >= settings.min_coverage]
     if not passing:
         return []
+    if query.strict_quantity:
+        # "how many/much": only a sentence that states a figure (in the asked unit) answers;
+        # one that gives the figure as XX says it is undisclosed
+        passing = [s for s in passing if s.has_number or s.placeholder]
+        if not passing:
+            return []
     best = max(score(s) for s in passing)
     chosen = [s for s in passing if score(s) >= best - 0.3]
     if query.quantity and any(s.has_number for s in chosen):
-        chosen = [s for s in chosen if s.has_number]
+        chosen = [s for s in chosen if s.has_number or s.placeholder]
     by_report: dict[str, list[Sentence]] = {}
     for s in sorted(chosen, key=score, reverse=True):
         bucket = by_report.setdefault(s.hit.chunk.report_id, [])

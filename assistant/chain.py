@@ -25,7 +25,8 @@ from .verify import unsupported_numbers
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000  # a real question is a sentence or two; longer input is pasted text
-ANSWER_HITS = 8  # passages the answerer reads: more than k so that cross-report questions fit
+ANSWER_HITS = 8  # passages the answerer reads: more than k, so that a figure ranked 6th still counts
+PER_REPORT_HITS = 3  # a question across offices reads at most this many passages of each report
 FOLLOW_UP_CUE = re.compile(r"^(那么?|那|还有|另外|再|其中|and|what about|how about|and what about)\b|呢[？?]?$",
                            re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -91,7 +92,11 @@ class Assistant:
         query: Query = state["query"]
         if query.unknown_offices and not query.offices:
             return SearchResult([], {})
-        return search(self.index, query, self.settings, state["filters"].merged(query), k=ANSWER_HITS)
+        filters = state["filters"].merged(query)
+        if query.cross or len(filters.offices) != 1:
+            return search(self.index, query, self.settings, filters, k=ANSWER_HITS + 4,
+                          per_report=PER_REPORT_HITS)
+        return search(self.index, query, self.settings, filters, k=ANSWER_HITS)
 
     def _answer(self, state: dict) -> Answer | None:
         query: Query = state["query"]

@@ -29,7 +29,14 @@ GENERIC_TERMS = frozenset(
     "目标 计划 工作 情况 多少 什么 哪些 哪个 街道 办事处 办 今年 全年 年度 年 上半年 下半年 打算 准备 提出 "
     "提到 方面 主要 具体 采取 措施 做 做了 进行 开展 完成 实现 达到 要求 问题 存在 报告 总结 一共 共 多 少 "
     "是 有 几 个 家 次 项 怎样 怎么 如何 那 呢 哪 期间 分别 各 以来 目前 截至 当前 举措 任务 重点 "
-    "计划 规划 安排 内容 有关 相关 关于".split())
+    "计划 规划 安排 内容 有关 相关 关于 做法 办法 方式 形式 材料 文件 数量 数字 哪天 时候 多久 哪里 "
+    "给出 提出 列出 提及 说 讲 写 干 搞 办 要 想 能 会 需要 打算 准备 已经 一共 总共 还是 "
+    "新中国 份 篇 里 中".split())
+# What a word's part of speech says about how much it carries the question's topic: names and
+# nouns are the topic; verbs and adjectives help; pronouns, numerals, particles do not.
+POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
+              "l": 1.0, "i": 1.0, "eng": 1.0, "vn": 0.8, "an": 0.6, "v": 0.35, "vd": 0.35, "a": 0.35,
+              "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3}
 
 
 @dataclass
@@ -46,6 +53,45 @@ class Query:
     cross: bool = False  # asks across offices
     search_text: str = ""  # what lexical search matches: folded, English mapped to Chinese
     terms: list[str] = field(default_factory=list)  # key terms an answer passage must hold
+    weights: dict[str, float] = field(default_factory=dict)  # how much each term carries the topic
+    units: tuple[str, ...] = ()  # units a quantity answer must carry (元, 户, %), if the question says
+    strict_quantity: bool = False  # asks "how many/much": an answer without a figure is no answer
+
+
+STRICT_QUANTITY = re.compile(r"多少|几[个家次项场人户批件条名栋处万亿吨天]|几大|多大|比例|百分之|占比|金额|"
+                             r"how many|how much|what percentage|what share|what proportion|number of")
+# A quantity question that names its unit wants a figure in that unit: 多少钱 -> 元, 多少户 -> 户.
+UNIT_CUES = (("元", r"多少钱|金额|资金|多少元|多少万元|多少亿|how much money|\byuan\b|amount of money|funds"),
+             ("户", r"多少户|几户|households"), ("人", r"多少人|几人|多少名|how many people|persons"),
+             ("吨", r"多少吨|tons"), ("%", r"百分之|比例|占比|率是多少|percentage|what share|rate"),
+             ("次", r"多少次|几次|how many times"), ("部", r"多少部|几部"), ("个", r"多少个|几个"))
+
+
+def language(question: str) -> str:
+    """English when Latin letters outnumber Chinese characters (English questions may quote a
+    Chinese term in brackets)."""
+    latin = len(re.findall(r"[A-Za-z]", question))
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", question))
+    return "en" if latin > 2 * cjk and latin >= 4 else "zh" if cjk else "en"
+
+
+@functools.lru_cache(maxsize=1)
+def _pos_tokenizer():
+    import jieba.posseg
+
+    from .textnorm import _tokenizer
+
+    return jieba.posseg.POSTokenizer(_tokenizer())
+
+
+def _weighted_words(text: str) -> list[tuple[str, float]]:
+    """Words of a question with the weight their part of speech gives them."""
+    out = []
+    for pair in _pos_tokenizer().cut(text):
+        weight = POS_WEIGHT.get(pair.flag, 0.0)
+        if weight and pair.word.strip() and (len(pair.word) > 1 or pair.flag in ("n", "eng", "j")):
+            out.append((pair.word.lower(), weight))
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,9 +108,13 @@ def glossary() -> list[tuple[str, list[str]]]:
 def translate_terms(question: str) -> list[str]:
     """Chinese search terms for the English words of a question, longest phrases first."""
     words = re.sub(r"[^a-z0-9%\- ]+", " ", question.lower())
+    words = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                     for w in words.split())
     text = f" {words} "
     found: list[str] = []
     for english, chinese in glossary():
+        english = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                           for w in english.split())
         pattern = f" {english} "
         if pattern in text:
             found.extend(chinese)
@@ -84,7 +134,7 @@ def office_aliases(office: str) -> list[str]:
 
 def understand(question: str, offices: list[str]) -> Query:
     folded = fold(question)
-    lang = "zh" if has_cjk(question) else "en"
+    lang = language(question)
     compact = re.sub(r"[\s\-_']+", "", folded)
     named = []
     for office in offices:
@@ -116,17 +166,23 @@ def understand(question: str, offices: list[str]) -> Query:
     phase = "plan" if strong_plan else "summary" if SUMMARY_CUES.search(folded) \
         else "plan" if PLAN_CUES.search(folded) else ""
     extra = translate_terms(question) if lang == "en" else []
+    if lang == "en":  # Chinese words inside an English question ("subsistence allowance (低保)")
+        extra += re.findall(r"[\u4e00-\u9fff]+", folded)
     search_text = folded if lang == "zh" else " ".join([*extra, folded])
-    office_words = {a for o in named for a in office_aliases(o)}
-    terms = []
-    for token in tokenize(fold(" ".join(extra)) if lang == "en" else folded):
-        if token in GENERIC_TERMS or token in office_words or re.fullmatch(r"20\d{2}年?|\d+", token):
+    office_words = {a for o in named for a in office_aliases(o)} | {
+        a for name in unknown for a in (name, re.sub(r"(街道办事处|街道|办事处)$", "", name))}
+    weights: dict[str, float] = {}
+    source = "，".join(extra) if lang == "en" else folded
+    for word, weight in _weighted_words(source):
+        if word in GENERIC_TERMS or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word):
             continue
-        if token not in terms:
-            terms.append(token)
+        weights[word] = max(weights.get(word, 0.0), 1.0 if lang == "en" else weight)
+    terms = list(weights)
+    units = tuple(unit for unit, pattern in UNIT_CUES if re.search(pattern, folded))
     return Query(text=question, lang=lang, offices=named, unknown_offices=unknown, years=years,
                  half=half, phase=phase, problems=problems,
                  quantity=bool(QUANTITY_CUES.search(folded)),
                  cross=bool(CROSS_CUES.search(folded)) or (not named and bool(
                      re.search(r"哪些|哪个|which|what offices", folded))),
-                 search_text=search_text, terms=terms)
+                 search_text=search_text, terms=terms, weights=weights, units=units,
+                 strict_quantity=bool(STRICT_QUANTITY.search(folded)))

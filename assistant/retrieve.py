@@ -20,11 +20,13 @@ class Filters:
     offices: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     phase: str = ""  # "plan" | "summary" | ""
+    half: str = ""  # "H1" | "H2" | "": sections tagged with the other half-year are left out
 
     def merged(self, query: Query) -> "Filters":
         """Explicit filters win; otherwise what the question names."""
         return Filters(offices=self.offices or tuple(query.offices),
-                       years=self.years or tuple(query.years), phase=self.phase)
+                       years=self.years or tuple(query.years), phase=self.phase,
+                       half=self.half or query.half)
 
 
 @dataclass
@@ -51,6 +53,8 @@ def _mask(records: list[ChunkRecord], filters: Filters) -> np.ndarray:
         keep &= np.fromiter((r.year in years for r in records), bool, len(records))
     if filters.phase:
         keep &= np.fromiter((r.phase == filters.phase for r in records), bool, len(records))
+    if filters.half:
+        keep &= np.fromiter((r.half in ("", filters.half) for r in records), bool, len(records))
     return keep
 
 
@@ -62,14 +66,17 @@ def _where(filters: Filters) -> dict | None:
         clauses.append({"year": {"$in": list(filters.years)}})
     if filters.phase:
         clauses.append({"phase": filters.phase})
+    if filters.half:
+        clauses.append({"half": {"$in": ["", filters.half]}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def search(index: Index, query: Query, settings: Settings, filters: Filters = Filters(),
-           k: int | None = None, mode: str = "hybrid") -> SearchResult:
-    """Top-k chunks for a question. ``mode``: hybrid | lexical | dense."""
+           k: int | None = None, mode: str = "hybrid", per_report: int = 0) -> SearchResult:
+    """Top-k chunks for a question. ``mode``: hybrid | lexical | dense. ``per_report`` > 0 caps
+    the chunks any one report contributes."""
     k = k or settings.k
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -113,7 +120,17 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
         if query.offices and record.office in query.offices:
             bonus += settings.office_boost
         fused[row] *= bonus
-    ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
+    ranked = sorted(fused.items(), key=lambda item: -item[1])
+    if per_report:  # questions across offices: the best passages of each report, not of one
+        taken: dict[str, int] = {}
+        diverse = []
+        for row, score in ranked:
+            rid = records[row].report_id
+            if taken.get(rid, 0) < per_report:
+                taken[rid] = taken.get(rid, 0) + 1
+                diverse.append((row, score))
+        ranked = diverse
+    ranked = ranked[:k]
     hits = [Hit(records[row], score, lexical_rank.get(row), dense_rank.get(row)) for row, score in ranked]
     timings["search"] = (time.perf_counter() - t0) * 1000
     return SearchResult(hits, timings)
