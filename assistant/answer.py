@@ -12,9 +12,10 @@ from .index import Index
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
-from .textnorm import PAYWALL, fold, search_form
+from .textnorm import PAYWALL, fold, search_form, tokenize
 from .verify import PLACEHOLDER, has_placeholder, numbers_in
 
+PROBLEM_WORD = re.compile(r"问题|不足|短板|困难|差距|弱项|薄弱")
 NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批)")
 
 
@@ -97,17 +98,23 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
     """Coverage: the share of the question's key-term weight a sentence holds (its section
     headings count for half), so a passage that lacks what the question is about scores low."""
     groups = query_groups(query)
-    weights = [max(index.idf(t) * query.weights.get(t, 1.0) for t in group) for group in groups]
+    weights = [max(_weight(index, query, t) for t in group) for group in groups]
+    parts = [[p for t in group for p in tokenize(t) if len(p) > 1 and p != t] for group in groups]
     total = sum(weights)
     for sentence in sentences:
         context = fold(sentence.hit.chunk.section)
         got = 0.0
-        for group, weight in zip(groups, weights):
-            if any(t in sentence.search for t in group):
+        problems_here = query.problems and sentence.hit.chunk.role == "problems"
+        for group, part, weight in zip(groups, parts, weights):
+            if problems_here and any(PROBLEM_WORD.search(t) for t in group):
+                got += weight  # a problems section answers "哪些不足" whether or not it says 不足
+            elif any(t in sentence.search for t in group):
                 got += weight
             elif any(t in context for t in group):
                 got += weight * 0.5
-        sentence.coverage = got / total if total else 0.0
+            elif any(p in sentence.search for p in part):  # 低保户 asked, 在册低保81户 written
+                got += weight * 0.6
+        sentence.coverage = got / total if total else (1.0 if problems_here else 0.0)
         sentence.has_number = bool(NUMERIC.search(sentence.search)) and (
             not query.units or any(_has_unit(sentence.search, unit) for unit in query.units))
         # Does the clause that holds the question's terms give its figure only as XX?
@@ -115,15 +122,29 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
         best = max(clauses, key=lambda c: sum(w for g, w in zip(groups, weights) if any(t in c for t in g)))
         # the figure asked for is given only as XX: in the clause that holds the question's terms,
         # or anywhere in the sentence when the question asks for an amount of money
-        sentence.placeholder = not sentence.has_number and (
-            has_placeholder(best) or ("元" in query.units and has_placeholder(sentence.search)))
+        best_plain = PLACEHOLDER.sub("", best)
+        sentence.placeholder = (has_placeholder(best) and not NUMERIC.search(best_plain)) or (
+            not sentence.has_number and "元" in query.units and has_placeholder(sentence.search))
 
 
 def _has_unit(text: str, unit: str) -> bool:
     """A figure in the unit: 71480.00元, 1.62亿元, 24%, 6个, 两家 (for 个)."""
     if unit == "%":
         return bool(re.search(r"\d\s*%|百分之", text))
-    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[万亿]?{unit}", text))
+    unit = UNIT_SYNONYMS.get(unit, unit)
+    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?(?:{unit})", text))
+
+
+UNIT_SYNONYMS = {"人": "人|名", "户": "户|家", "次": "次|场|场次"}
+
+
+def _weight(index: Index, query: Query, term: str) -> float:
+    """How much a key term counts: rarer terms more (IDF), nouns more than verbs; a verb or
+    adjective the reports never use is the question's phrasing, not its topic."""
+    pos = query.weights.get(term, 1.0)
+    if pos < 0.5 and index.idf(term) >= index.idf("\uffff"):  # unseen in every passage
+        return 0.0
+    return index.idf(term) * pos
 
 
 def query_groups(query: Query) -> list[list[str]]:
@@ -153,8 +174,15 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         passing = [s for s in passing if s.has_number or s.placeholder]
         if not passing:
             return []
-    best = max(score(s) for s in passing)
-    chosen = [s for s in passing if score(s) >= best - 0.3]
+    if query.cross or not query.offices:  # each report is judged on its own best sentence
+        best_of = {}
+        for s in passing:
+            rid = s.hit.chunk.report_id
+            best_of[rid] = max(best_of.get(rid, 0.0), score(s))
+        chosen = [s for s in passing if score(s) >= best_of[s.hit.chunk.report_id] - 0.3]
+    else:
+        best = max(score(s) for s in passing)
+        chosen = [s for s in passing if score(s) >= best - 0.3]
     if query.quantity and any(s.has_number for s in chosen):
         chosen = [s for s in chosen if s.has_number or s.placeholder]
     by_report: dict[str, list[Sentence]] = {}

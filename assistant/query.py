@@ -63,8 +63,8 @@ STRICT_QUANTITY = re.compile(r"多少|几[个家次项场人户批件条名栋�
 # A quantity question that names its unit wants a figure in that unit: 多少钱 -> 元, 多少户 -> 户.
 UNIT_CUES = (("元", r"多少钱|金额|资金|多少元|多少万元|多少亿|how much money|\byuan\b|amount of money|funds"),
              ("户", r"多少户|几户|households"), ("人", r"多少人|几人|多少名|how many people|persons"),
-             ("吨", r"多少吨|tons"), ("%", r"百分之|比例|占比|率是多少|percentage|what share|rate"),
-             ("次", r"多少次|几次|how many times"), ("部", r"多少部|几部"), ("个", r"多少个|几个"))
+             ("吨", r"多少吨|tons"), ("%", r"百分之|百分点|比例|占比|率是多少|percentage|what share|rate"),
+             ("次", r"多少次|几次|how many times"), ("部", r"多少部|几部"))
 
 
 def language(question: str) -> str:
@@ -89,7 +89,7 @@ def _weighted_words(text: str) -> list[tuple[str, float]]:
     out = []
     for pair in _pos_tokenizer().cut(text):
         weight = POS_WEIGHT.get(pair.flag, 0.0)
-        if weight and pair.word.strip() and (len(pair.word) > 1 or pair.flag in ("n", "eng", "j")):
+        if weight and len(pair.word.strip()) > 1:
             out.append((pair.word.lower(), weight))
     return out
 
