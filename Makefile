@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 
-.PHONY: setup run ingest test eval clean
+.PHONY: setup run ingest test eval eval-gate clean
 
 setup: .venv/.installed
 
@@ -26,6 +26,9 @@ test: setup
 
 eval: ingest
 	$(PY) -m eval
+
+eval-gate: ingest
+	$(PY) -m eval --gate
 
 clean:
 	rm -rf index/ .pytest_cache

@@ -228,10 +228,9 @@ def render_extractive(query: Query, citations: list[Citation], chosen: list[Sent
             lines.append(f"**{citation.title}**" + (f" ({citation.office})" if query.lang == "en" else "："))
         lines.append(f"- {sentence.text} [{citation.n}]")
     if undisclosed:
-        markers = "".join(f"[{c.n}]" for c in undisclosed)
         lines.append("")
-        lines.append("Note: the amount marked XX is not disclosed in the report " + markers
-                     if query.lang == "en" else f"注意：报告中以XX代替的金额未公开披露{markers}，不能作为具体数值引用。")
+        lines.append("Note: amounts written as XX above are not disclosed in the report."
+                     if query.lang == "en" else "注意：上文中以XX代替的金额报告未公开披露，不能作为具体数值引用。")
     return "\n".join(lines).strip()
 
 

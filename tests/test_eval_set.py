@@ -24,3 +24,26 @@ def test_set_composition():
     assert sum(bool(i["history"]) for i in ITEMS) >= 5
     for item in ITEMS:
         assert item["answerable"] == bool(item["key_facts"]) == bool(item["support"]), item["id"]
+
+
+def test_gate_fails_on_a_regression_and_passes_otherwise():
+    from eval.__main__ import gate
+
+    good = {"recall@k": 0.96, "mrr": 0.93, "key_fact_accuracy": 0.92, "citation_precision": 0.99,
+            "citation_recall": 0.95, "refusal_accuracy": 1.0, "false_refusal_rate": 0.04,
+            "latency_p95_ms": 90.0}
+    assert gate(good) == 0
+    assert gate({**good, "key_fact_accuracy": 0.5}) == 1
+    assert gate({**good, "false_refusal_rate": 0.5}) == 1
+
+
+def test_runner_scores_and_lists_failures(assistant):
+    from eval.run import run
+
+    items = [next(i for i in ITEMS if i["id"] == "tiexi-01"),
+             next(i for i in ITEMS if not i["answerable"]),
+             {**next(i for i in ITEMS if i["id"] == "tiexi-01"), "id": "wrong", "key_facts": [["99%"]]}]
+    results, report = run(assistant, items)
+    assert report["overall"]["refusal_accuracy"] == 1
+    assert [r.failures for r in results] == [[], [], ["key facts"]]
+    assert results[0].recall == 1.0 and results[0].cite_recall
