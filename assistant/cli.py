@@ -50,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", action="append", type=int, default=[])
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("targets", help="the quantitative targets and results of the reports")
+    p.add_argument("--office", action="append", default=[])
+    p.add_argument("--kind", choices=["target", "achieved"], default="")
+    p.add_argument("--topic", default="")
+    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+
     p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
     p.add_argument("report_id")
 
@@ -187,5 +195,38 @@ def cmd_remove(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_targets(settings: Settings, args) -> int:
+    import csv
+
+    from .embeddings import make_embedder
+    from .index import Index
+    from .targets import all_targets, filter_targets
+
+    index = Index(settings, make_embedder(settings))
+    offices = set()
+    for name in args.office:  # 铁西 or 铁西街道
+        offices |= {r["office"] for r in index.reports() if name in r["office"]}
+    if args.office and not offices:
+        raise AssistantError(f"no report from {', '.join(args.office)}; see: python -m assistant docs")
+    rows = [t.to_json() for t in filter_targets(all_targets(index), tuple(offices), args.kind, args.topic,
+                                                   args.year)]
+    columns = ["office", "period", "kind", "topic", "metric", "qualifier", "value", "unit", "quote",
+               "report_id", "start", "end", "link"]
+    if args.csv:
+        with args.csv.open("w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens it as UTF-8
+            writer = csv.DictWriter(f, columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        for row in rows:
+            value = "未披露" if row["value"] is None else row["quote"]
+            print(f"{row['office']}\t{row['period']}\t{row['kind']}\t{row['topic']}\t{row['metric']}\t"
+                  f"{row['qualifier']}{value}")
+    return 0
+
+
 COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "search": cmd_search, "ask": cmd_ask,
-            "remove": cmd_remove}
+            "remove": cmd_remove, "targets": cmd_targets}

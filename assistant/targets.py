@@ -1,0 +1,203 @@
+"""The targets table: every quantitative statement of the reports as a record — office, period,
+metric, value, unit, qualifier, target or achieved, topic — with its offsets in the source.
+
+Rule-based: a number (Arabic or Chinese numerals, or an undisclosed "XX") followed by a unit or
+classifier is a statement, unless it is part of a date, an ordinal, a quoted slogan or a name.
+Measured against a hand-labelled sample (eval/targets_gold.jsonl; see README)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .documents import Report, Section
+from .textnorm import PAYWALL
+
+CN_DIGITS = "零一二两三四五六七八九十百千万"
+UNITS = ("平方公里|万平方米|平方米|延长米|公里|亿元|万元|元|人次|场次|户|人|名|家|个|次|场|吨|台|件|项|栋|处|"
+         "篇|份|条|支|批|宗|套|块|亩|所|座|间|辆|片|米|天|小时|期|期次|轮|趟|起|例|张|本|册|部|股|对|队|"
+         "m2|㎡|%|％")
+NUMBER = (r"(?:\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+(?:\.\d+)?)?"
+          rf"|[{CN_DIGITS}]+(?:[至到][{CN_DIGITS}]+)?|XX|ＸＸ)")
+STATEMENT = re.compile(rf"(?P<num>{NUMBER})\s*(?P<more>余|多)?\s*(?P<unit>{UNITS})")
+BEFORE_QUALIFIERS = ("不少于", "不低于", "不超过", "超过", "力争", "达到", "约", "近", "超")
+TARGET_CUES = re.compile(r"计划|目标|力争|预计|确保|争取|拟|将|要|不少于|不低于")
+TOPICS = (
+    ("elderly_care", r"养老|老年|高龄|老人|一老一小"),
+    ("employment", r"就业|招聘|失业|创业|用工|技能培训"),
+    ("social_assistance", r"低保|救助|残疾|特困|补贴|困难群|优抚|帮扶"),
+    ("safety", r"安全|消防|隐患|燃气|事故|防汛|交通|火灾|电瓶车|劝导"),
+    ("economy", r"产值|投资|招商|营业收入|零售|消费|税|预算|企业|项目|经济|商业|市场主体|固投|社零|销售"),
+    ("environment", r"垃圾|环境|河|绿化|林|生态|卫生死角|绿篱|蓝天|散煤"),
+    ("party_building", r"党|D支部|D员|廉政|纪|警示教育|理论学习|宣讲"),
+    ("governance", r"网格|信访|纠纷|调解|执法|治理|12345|热线|工单|矫正|稳"),
+    ("urban_construction", r"小区|改造|房屋|道路|物业|电梯|危房|拆迁|征迁|公路"),
+    ("public_service", r"政务|服务|教育|文化|卫生|健康|筛查|托育|宣传|活动"),
+    ("agriculture", r"农|粮食|耕地|种植|养殖|菌|果蔬|牛|羊|村"),
+)
+
+
+@dataclass
+class Target:
+    report_id: str
+    office: str
+    title: str
+    year: int | None
+    half: str
+    section: str
+    metric: str
+    value: float | None  # None: undisclosed (XX)
+    value_max: float | None  # the upper bound of a range (1-2个)
+    unit: str
+    qualifier: str
+    kind: str  # "target" | "achieved"
+    topic: str
+    quote: str  # the number and unit as written
+    start: int  # offsets of the quote in the report text
+    end: int
+    sentence: str
+    paragraph_id: str
+
+    @property
+    def period(self) -> str:
+        return " ".join(str(p) for p in (self.year, self.half) if p)
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "period": self.period, "link": f"/source/{self.report_id}#{self.paragraph_id}"}
+
+
+def chinese_number(text: str) -> float | None:
+    digits = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+    total, section, number = 0, 0, 0
+    for ch in text:
+        if ch in digits:
+            number = digits[ch]
+        elif ch in units:
+            unit = units[ch]
+            if unit == 10000:
+                total += (section + number) * unit
+                section = 0
+            else:
+                section += (number or 1) * unit
+            number = 0
+        else:
+            return None
+    return float(total + section + number)
+
+
+def _value(text: str) -> tuple[float | None, float | None]:
+    if text in ("XX", "ＸＸ"):
+        return None, None
+    parts = re.split(r"\s*[-—~～至到]\s*", text)
+    values = [float(p) if re.fullmatch(r"\d+(?:\.\d+)?", p) else chinese_number(p) for p in parts]
+    return values[0], (values[1] if len(values) > 1 else None)
+
+
+def _excluded(text: str, m: re.Match) -> bool:
+    start, num = m.start("num"), m["num"]
+    before = text[max(0, start - 1):start]
+    after = text[m.end():m.end() + 1]
+    if before == "第" or before.isdigit() or (before.isascii() and before.isalpha()):
+        return True  # 第五次; part of a longer code
+    if not re.search(r"[\dXＸ]", num):
+        if not re.search("[一二两三四五六七八九十]", num):
+            return True  # 千家万户, 百街千巷: idioms, not counts
+        if num == "一" and m["unit"] in ("批", "个", "支", "次", "项", "条", "场", "起", "股"):
+            return True  # 一批, 一个, 一次: wording, not a count
+        if after and after in "是要":
+            return True
+    # inside a quoted slogan or name: “两个确立”, “万人助万企”
+    opened = text.rfind("“", 0, start)
+    if opened != -1 and text.find("”", opened) > start and text.find("”", opened) - opened <= 16:
+        return True
+    if re.match(r"\d{4}$", num) and m["unit"] in ("年",):
+        return True
+    return False
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind(p, 0, start) for p in "，,；;。：:\n") + 1
+    rights = [i for i in (text.find(p, end) for p in "，,；;。\n") if i != -1]
+    return left, min(rights) if rights else len(text)
+
+
+_LEAD = re.compile(r"^(一是|二是|三是|四是|五是|六是|七是|八是|九是|十是|同时|并|其中|另一方面|一方面|"
+                   r"截至目前|截止目前|目前|今年以来|今年|全年|上半年|下半年|共计|共|累计|计划|完成了|完成|已)+")
+
+
+def _metric(text: str, clause_start: int, m: re.Match, clause_end: int) -> str:
+    before = text[clause_start:m.start("num")].strip()
+    before = re.sub(r"(共计|共有|共|累计|计划|全年|年内|达到|达|为|约|近|超过|不少于|不低于|力争|完成|实现|"
+                    r"增长|比增|发放|新增|注销|引进|办理|受理|开展|组织|排查|清理|召开|举办|打造|建设|新建|"
+                    r"设立|录入|栽种|配备|安装|筛查|签约)+$", lambda g: "" if len(before) > len(g[0]) + 1 else g[0],
+                    before)
+    before = _LEAD.sub("", before)[-18:]
+    after = text[m.end():clause_end].strip()
+    after = re.split(r"[，,；;。、（(]", after)[0][:14]
+    metric = before
+    if after and re.search(r"[\u4e00-\u9fff]{2}", after):
+        metric = f"{before}…{after}" if before else after
+    return metric.strip("，,、 ") or m["unit"]
+
+
+def _topic(text: str) -> str:
+    for topic, pattern in TOPICS:
+        if re.search(pattern, text):
+            return topic
+    return "other"
+
+
+def extract_targets(report: Report) -> list[Target]:
+    text = report.text
+    out: list[Target] = []
+    for section, paragraph in report.paragraphs():
+        body = text[paragraph.start:paragraph.end]
+        for m in STATEMENT.finditer(body):
+            if _excluded(body, m) or PAYWALL.search(m[0]):
+                continue
+            value, value_max = _value(m["num"].strip())
+            if value is None and m["num"] not in ("XX", "ＸＸ"):
+                continue
+            c0, c1 = _clause(body, m.start(), m.end())
+            clause = body[c0:c1]
+            head = body[max(c0, m.start() - 4):m.start()]
+            qualifier = next((q for q in BEFORE_QUALIFIERS if head.endswith(q)), "")
+            if m["more"]:
+                qualifier = m["more"]
+            elif body[m.end():m.end() + 2] == "以上":
+                qualifier = "以上"
+            kind = "target" if section.phase == "plan" or (TARGET_CUES.search(clause) and "完成" not in clause) \
+                else "achieved"
+            start = paragraph.start + m.start()
+            metric = _metric(body, c0, m, c1)
+            if metric == m["unit"] and out and out[-1].paragraph_id == paragraph.id:
+                metric = out[-1].metric  # "上半年计划完成0.06亿元，全年计划完成0.30亿元": same metric
+            out.append(Target(
+                report_id=report.id, office=report.office, title=report.title, year=section.year,
+                half=section.half, section=" › ".join(p for p in section.path if p),
+                metric=metric, value=value, value_max=value_max,
+                unit=m["unit"].replace("％", "%").replace("㎡", "平方米"), qualifier=qualifier, kind=kind,
+                topic=_topic(clause + " " + section.heading), quote=text[start:paragraph.start + m.end()],
+                start=start, end=paragraph.start + m.end(), sentence=PAYWALL.sub("", clause).strip(),
+                paragraph_id=paragraph.id))
+    return out
+
+
+def filter_targets(targets: list[Target], offices=(), kind: str = "", topic: str = "",
+                   year: int | None = None) -> list[Target]:
+    return [t for t in targets if (not offices or t.office in offices) and (not kind or t.kind == kind)
+            and (not topic or t.topic == topic) and (year is None or t.year == year)]
+
+
+def all_targets(index) -> list[Target]:
+    """Every statement of every indexed report (each report's extraction is cached with it)."""
+    out: list[Target] = []
+    for row in index.reports():
+        report = index.report(row["id"])
+        cached = getattr(report, "_targets", None)
+        if cached is None:
+            cached = extract_targets(report)
+            report._targets = cached
+        out.extend(cached)
+    return out

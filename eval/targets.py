@@ -1,0 +1,73 @@
+"""python -m eval.targets: precision and recall of the targets extraction against the
+hand-labelled sample eval/targets_gold.jsonl (every statement of the reports it covers).
+
+A predicted statement matches a gold one when both are in the same report and their number spans
+overlap. Precision = matched predictions / predictions in the labelled reports; recall = matched
+gold statements / gold statements. For matched pairs, field agreement is reported too."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from assistant.index import load_manifest
+from assistant.parse import read_report
+from assistant.settings import Settings
+from assistant.targets import extract_targets
+
+HERE = Path(__file__).resolve().parent
+
+
+def score(gold: list[dict], corpus: Path) -> dict:
+    manifest = load_manifest(corpus)
+    reports = sorted({g["report"] for g in gold})
+    predicted = []
+    for rid in reports:
+        path = next(corpus.glob(f"{rid}.*"))
+        predicted += extract_targets(read_report(path, corpus, manifest.get(rid)))
+    used: set[int] = set()
+    pairs = []
+    for g in gold:
+        g_start, g_end = g["start"], g["start"] + len(g["quote"])
+        match = next((i for i, p in enumerate(predicted) if i not in used and p.report_id == g["report"]
+                      and p.start < g_end and g_start < p.end), None)
+        if match is not None:
+            used.add(match)
+            pairs.append((g, predicted[match]))
+    missed = [g for g in gold if not any(g is pg for pg, _ in pairs)]
+    spurious = [p for i, p in enumerate(predicted) if i not in used]
+
+    def agree(field, convert=lambda v: v):
+        same = sum(convert(getattr(p, field)) == convert(g.get(field)) for g, p in pairs)
+        return round(same / len(pairs), 3) if pairs else None
+
+    return {"gold": len(gold), "predicted": len(predicted), "matched": len(pairs),
+            "precision": round(len(pairs) / len(predicted), 3) if predicted else None,
+            "recall": round(len(pairs) / len(gold), 3) if gold else None,
+            "value_agreement": agree("value", lambda v: None if v is None else round(float(v), 4)),
+            "unit_agreement": agree("unit"), "kind_agreement": agree("kind"),
+            "qualifier_agreement": agree("qualifier"), "topic_agreement": agree("topic"),
+            "missed": [{"report": g["report"], "quote": g["quote"], "start": g["start"], "metric": g.get("metric")}
+                       for g in missed],
+            "spurious": [{"report": p.report_id, "quote": p.quote, "start": p.start, "sentence": p.sentence[:60]}
+                         for p in spurious]}
+
+
+def main(argv=None) -> int:
+    gold_path = HERE / "targets_gold.jsonl"
+    gold = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    result = score(gold, Settings.from_env().corpus_dir)
+    for key in ("gold", "predicted", "matched", "precision", "recall", "value_agreement", "unit_agreement",
+                "kind_agreement", "qualifier_agreement", "topic_agreement"):
+        print(f"{key:22} {result[key]}")
+    if "-v" in (argv or sys.argv[1:]):
+        for m in result["missed"]:
+            print("missed  ", m)
+        for s in result["spurious"]:
+            print("spurious", s)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
