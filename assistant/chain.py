@@ -99,6 +99,12 @@ class Assistant:
         return search(self.index, query, self.settings, filters, k=ANSWER_HITS)
 
     def _answer(self, state: dict) -> Answer | None:
+        """The extractive answer, a not_found one, or None when the llm answerer streams it."""
+        if state["retrieved"].hits and self.settings.answerer == "llm" and self.settings.llm_base_url:
+            return None
+        return self._extractive(state)
+
+    def _extractive(self, state: dict) -> Answer:
         query: Query = state["query"]
         result: SearchResult = state["retrieved"]
         base = dict(question=state["question"], standalone_question=state["standalone"],
@@ -106,8 +112,6 @@ class Assistant:
         if not result.hits:
             return Answer(answer=self._not_found_message(query, state["filters"]), status="not_found",
                           **base)
-        if self.settings.answerer == "llm" and self.settings.llm_base_url:
-            return None
         t0 = time.perf_counter()
         text, citations, status = extractive_answer(self.index, query, result.hits, self.settings)
         base["timings_ms"]["answer"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -129,7 +133,7 @@ class Assistant:
                 yield Answer(answer=text, status="answered", timings_ms={}, **base)
         except LLMError as e:
             log.warning("%s; answering extractively", e)
-            fallback = self._extractive_fallback(state)
+            fallback = self._extractive(state)
             fallback.notice = ("语言模型服务不可用，以下为摘录式回答。" if query.lang == "zh" else
                                "The language model is unavailable; this is the extractive answer.")
             fallback.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
@@ -142,17 +146,6 @@ class Assistant:
         yield Answer(answer=answer_text, status=status, citations=citations,
                      unsupported_numbers=unsupported,
                      timings_ms={"total": round((time.perf_counter() - started) * 1000, 1)}, **base)
-
-    def _extractive_fallback(self, state: dict) -> Answer:
-        query: Query = state["query"]
-        result: SearchResult = state["retrieved"]
-        text, citations, status = extractive_answer(self.index, query, result.hits, self.settings)
-        base = dict(question=state["question"], standalone_question=state["standalone"],
-                    timings_ms={k: round(v, 1) for k, v in result.timings_ms.items()})
-        if text is None:
-            return Answer(answer=self._not_found_message(query, state["filters"], result),
-                          status="not_found", **base)
-        return Answer(answer=text, status=status, citations=citations, **base)
 
     def _not_found_message(self, query: Query, filters: Filters, result: SearchResult | None = None) -> str:
         """Say plainly that the reports do not answer, and what they do cover nearby."""

@@ -190,14 +190,16 @@ def filter_targets(targets: list[Target], offices=(), kind: str = "", topic: str
             and (not topic or t.topic == topic) and (year is None or t.year == year)]
 
 
+_extracted: dict[tuple[str, str], list[Target]] = {}  # (report id, text hash) -> its statements
+
+
 def all_targets(index) -> list[Target]:
-    """Every statement of every indexed report (each report's extraction is cached with it)."""
+    """Every statement of every indexed report; a report is extracted once per version."""
     out: list[Target] = []
     for row in index.reports():
         report = index.report(row["id"])
-        cached = getattr(report, "_targets", None)
-        if cached is None:
-            cached = extract_targets(report)
-            report._targets = cached
-        out.extend(cached)
+        key = (report.id, report.sha256)
+        if key not in _extracted:
+            _extracted[key] = extract_targets(report)
+        out.extend(_extracted[key])
     return out
