@@ -213,6 +213,7 @@ def cmd_targets(settings: Settings, args) -> int:
     columns = ["office", "period", "kind", "topic", "metric", "qualifier", "value", "unit", "quote",
                "report_id", "start", "end", "link"]
     if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
         with args.csv.open("w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens it as UTF-8
             writer = csv.DictWriter(f, columns, extrasaction="ignore")
             writer.writeheader()

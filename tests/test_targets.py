@@ -1,0 +1,66 @@
+"""The targets table: extraction from the real reports, measured against the hand-labelled sample."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from assistant.index import load_manifest
+from assistant.parse import read_report
+from assistant.settings import Settings
+from assistant.targets import all_targets, extract_targets, filter_targets
+from conftest import CORPUS, HAIXI, TIEXI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def targets_of(report_id):
+    return extract_targets(read_report(CORPUS / f"{report_id}.txt", CORPUS, load_manifest(CORPUS).get(report_id)))
+
+
+def test_plan_targets_with_units_and_qualifiers():
+    rows = {t.quote: t for t in targets_of(TIEXI)}
+    assert rows["7亿元"].value == 7 and rows["7亿元"].unit == "亿元" and rows["7亿元"].kind == "target"
+    assert "招商引资" in rows["7亿元"].metric and rows["7亿元"].topic == "economy"
+    assert rows["8次"].qualifier == "不少于" and rows["8次"].topic == "employment"
+    assert rows["2家"].topic == "elderly_care" and "老年食堂" in rows["2家"].metric
+    assert rows["1-2个"].value == 1 and rows["1-2个"].value_max == 2
+    assert all(t.kind == "target" and t.year == 2024 for t in rows.values())
+
+
+def test_placeholders_are_undisclosed_never_values():
+    undisclosed = [t for t in targets_of(HAIXI) if t.quote.startswith("XX")]
+    assert undisclosed and all(t.value is None for t in undisclosed)
+    assert not any("哒哒" in t.sentence or t.quote.startswith("9000") for t in targets_of(HAIXI))
+
+
+def test_offsets_point_at_the_quote():
+    report = read_report(CORPUS / f"{HAIXI}.txt", CORPUS, load_manifest(CORPUS).get(HAIXI))
+    for t in extract_targets(report):
+        assert report.text[t.start:t.end] == t.quote
+
+
+def test_precision_and_recall_on_the_labelled_sample():
+    from eval.targets import score
+
+    gold = [json.loads(line) for line in (ROOT / "eval" / "targets_gold.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    assert len(gold) >= 150
+    result = score(gold, Settings().corpus_dir)
+    assert result["precision"] >= 0.9 and result["recall"] >= 0.9, result
+
+
+def test_filters_and_cli(built):
+    settings, index = built
+    targets = all_targets(index)
+    assert {t.office for t in filter_targets(targets, ("铁西街道",))} == {"铁西街道"}
+    assert all(t.kind == "achieved" for t in filter_targets(targets, kind="achieved"))
+    env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+           "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "targets", "--office", "铁西", "--json",
+                          "--csv", str(settings.data_dir / "t.csv")], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows and all(r["office"] == "铁西街道" for r in rows)
+    assert "7亿元" in (settings.data_dir / "t.csv").read_text(encoding="utf-8-sig")
