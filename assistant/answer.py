@@ -94,27 +94,44 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
     return out
 
 
-def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> None:
-    """Coverage: the share of the question's key-term weight a sentence holds (its section
-    headings count for half), so a passage that lacks what the question is about scores low."""
-    groups = query_groups(query)
-    weights = [max(_weight(index, query, t) for t in group) for group in groups]
-    parts = [[p for t in group for p in tokenize(t) if len(p) > 1 and p != t] for group in groups]
-    total = sum(weights)
-    for sentence in sentences:
-        context = fold(sentence.hit.chunk.section)
+@dataclass
+class Terms:
+    """A question's key-term groups, their sub-words and weights, ready to score texts with."""
+    groups: list[list[str]]
+    parts: list[list[str]]
+    weights: list[float]
+
+    def coverage(self, text: str, context: str, problems_here: bool = False) -> float:
+        """The share of the key-term weight ``text`` holds (``context``, its headings, counts half)."""
         got = 0.0
-        problems_here = query.problems and sentence.hit.chunk.role == "problems"
-        for group, part, weight in zip(groups, parts, weights):
+        for group, part, weight in zip(self.groups, self.parts, self.weights):
             if problems_here and any(PROBLEM_WORD.search(t) for t in group):
                 got += weight  # a problems section answers "哪些不足" whether or not it says 不足
-            elif any(t in sentence.search for t in group):
+            elif any(t in text for t in group):
                 got += weight
             elif any(t in context for t in group):
                 got += weight * 0.5
-            elif any(p in sentence.search for p in part):  # 低保户 asked, 在册低保81户 written
+            elif any(p in text for p in part):  # 低保户 asked, 在册低保81户 written
                 got += weight * 0.6
-        sentence.coverage = got / total if total else (1.0 if problems_here else 0.0)
+        total = sum(self.weights)
+        return got / total if total else (1.0 if problems_here else 0.0)
+
+
+def key_terms(index: Index, query: Query) -> Terms:
+    groups = query_groups(query)
+    weights = [max(_weight(index, query, t) for t in group) for group in groups]
+    parts = [[p for t in group for p in tokenize(t) if len(p) > 1 and p != t] for group in groups]
+    return Terms(groups, parts, weights)
+
+
+def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> None:
+    """Coverage: the share of the question's key-term weight a sentence holds (its section
+    headings count for half), so a passage that lacks what the question is about scores low."""
+    terms = key_terms(index, query)
+    groups, weights = terms.groups, terms.weights
+    for sentence in sentences:
+        problems_here = query.problems and sentence.hit.chunk.role == "problems"
+        sentence.coverage = terms.coverage(sentence.search, fold(sentence.hit.chunk.section), problems_here)
         sentence.has_number = bool(NUMERIC.search(sentence.search)) and (
             not query.units or any(_has_unit(sentence.search, unit) for unit in query.units))
         # Does the clause that holds the question's terms give its figure only as XX?
@@ -151,7 +168,13 @@ def query_groups(query: Query) -> list[list[str]]:
     """Key-term groups: a group is satisfied by any of its members (English terms map to several
     Chinese words). A word and its own parts form one group (招商引资 ⊃ 招商, 引资)."""
     groups: list[list[str]] = []
+    for alternatives in query.alternatives:  # English: one glossary entry's Chinese words
+        group = [t for t in alternatives if not any(t in g for g in groups)]
+        if group:
+            groups.append(group)
     for term in sorted(query.terms, key=len, reverse=True):
+        if any(term in group for group in groups):
+            continue
         for group in groups:
             if any(term in member for member in group):
                 group.append(term)

@@ -20,6 +20,7 @@ from .index import Index
 from .llm import answer_prompt, cite_reply, condense_with_llm, stream_reply
 from .query import Query, office_aliases, understand
 from .retrieve import Filters, SearchResult, search
+from .tables import comparison_answer, is_comparison
 from .settings import Settings
 from .verify import unsupported_numbers
 
@@ -113,7 +114,12 @@ class Assistant:
             return Answer(answer=self._not_found_message(query, state["filters"]), status="not_found",
                           **base)
         t0 = time.perf_counter()
-        text, citations, status = extractive_answer(self.index, query, result.hits, self.settings)
+        table = comparison_answer(self.index, query, self.settings) if is_comparison(query) else None
+        if table is not None:
+            text, citations = table
+            status = "answered"
+        else:
+            text, citations, status = extractive_answer(self.index, query, result.hits, self.settings)
         base["timings_ms"]["answer"] = round((time.perf_counter() - t0) * 1000, 1)
         if text is None:
             return Answer(answer=self._not_found_message(query, state["filters"], result),

@@ -12,6 +12,7 @@ Models load lazily, once, on first use.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -135,10 +136,12 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 class OpenAIEmbedder(Embedder):
-    """An OpenAI-compatible ``/v1/embeddings`` endpoint, in batches, with retries."""
+    """An OpenAI-compatible ``/v1/embeddings`` endpoint, in batches, with retries. A server error
+    (5xx, 429) or a dropped connection is retried with backoff; any other 4xx fails at once, since
+    sending the same request again cannot help."""
 
     def __init__(self, model: str, base_url: str | None, api_key: str, batch: int,
-                 retries: int = 3, timeout: float = 60.0) -> None:
+                 retries: int = 3, timeout: float = 60.0, backoff: float = 0.5) -> None:
         super().__init__()
         if not base_url:
             raise EmbeddingModelError(
@@ -146,31 +149,93 @@ class OpenAIEmbedder(Embedder):
                 "e.g. http://127.0.0.1:8080/v1")
         self.name = f"openai:{model}"
         self.model, self.base_url, self.api_key = model, base_url.rstrip("/"), api_key
-        self.batch, self.retries, self.timeout = batch, retries, timeout
+        self.batch, self.retries, self.timeout, self.backoff = batch, retries, timeout, backoff
+        self._client = None
 
     def _encode(self, texts, is_query):
         import httpx
 
+        if self._client is None:  # one connection pool, kept alive between batches
+            self._client = httpx.Client(timeout=self.timeout,
+                                        headers={"Authorization": f"Bearer {self.api_key}"})
         rows: list[list[float]] = []
         for i in range(0, len(texts), self.batch):
             batch = texts[i:i + self.batch]
             for attempt in range(self.retries + 1):
                 try:
-                    response = httpx.post(
-                        f"{self.base_url}/embeddings", timeout=self.timeout,
-                        headers={"Authorization": f"Bearer {self.api_key}"},
-                        json={"model": self.model, "input": batch})
+                    response = self._client.post(f"{self.base_url}/embeddings",
+                                                 json={"model": self.model, "input": batch})
                     response.raise_for_status()
                     data = sorted(response.json()["data"], key=lambda d: d["index"])
+                    if len(data) != len(batch):
+                        raise ValueError(f"{len(data)} vectors for {len(batch)} texts")
                     rows.extend(d["embedding"] for d in data)
                     break
                 except (httpx.HTTPError, KeyError, ValueError) as e:
-                    if attempt == self.retries:
+                    status = e.response.status_code if isinstance(e, httpx.HTTPStatusError) else None
+                    final = attempt == self.retries or (status is not None and status < 500 and status != 429)
+                    if final:
                         raise EmbeddingModelError(
                             f"the embeddings server at {self.base_url} failed: {e}; check that it "
                             "runs and serves the model " + self.model) from e
-                    time.sleep(0.5 * 2 ** attempt)
+                    log.warning("embeddings server: %s; retrying", e)
+                    time.sleep(self.backoff * 2 ** attempt)
         return np.asarray(rows, dtype=np.float32)
+
+
+class VectorCache:
+    """Dense vectors already computed, by (model, text), in SQLite under the index folder: a
+    passage the model has embedded once is never embedded again, whichever report or ingest it
+    comes back in (a re-index after a parser change, the same section in many reports). Per
+    machine, so it needs no server; safe for several processes (WAL)."""
+
+    def __init__(self, path: Path, model: str) -> None:
+        self.path, self.model = path, model
+        self._db = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(model: str, text: str) -> bytes:
+        return hashlib.sha1(f"{model}\n{text}".encode("utf-8")).digest()
+
+    def _conn(self):
+        if self._db is None:
+            import sqlite3
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")
+        return self._db
+
+    def get(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The cached vector of each text that has one."""
+        keys = {self.key(self.model, t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            db = self._conn()
+            items = list(keys)
+            for i in range(0, len(items), 500):  # SQLite's limit on bound parameters
+                part = items[i:i + 500]
+                rows = db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})",
+                                  part).fetchall()
+                for key, blob in rows:
+                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, texts: list[str], vectors: np.ndarray) -> None:
+        with self._lock:
+            db = self._conn()
+            with db:
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                               [(self.key(self.model, t), np.asarray(v, dtype=np.float32).tobytes())
+                                for t, v in zip(texts, vectors)])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ GENERIC_TERMS = frozenset(
     "是 有 几 个 家 次 项 怎样 怎么 如何 那 呢 哪 期间 分别 各 以来 目前 截至 当前 举措 任务 重点 "
     "计划 规划 安排 内容 有关 相关 关于 做法 办法 方式 形式 材料 文件 数量 数字 哪天 时候 多久 哪里 "
     "给出 提出 列出 提及 说 讲 写 干 搞 办 要 想 能 会 需要 打算 准备 已经 一共 总共 还是 "
-    "新中国 份 篇 里 中".split())
+    "新中国 份 篇 里 中 金额 数额 多少钱 数目 figures figure".split())
 # What a word's part of speech says about how much it carries the question's topic: names and
 # nouns are the topic; verbs and adjectives help; pronouns, numerals, particles do not.
 POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
@@ -54,6 +54,7 @@ class Query:
     search_text: str = ""  # what lexical search matches: folded, English mapped to Chinese
     terms: list[str] = field(default_factory=list)  # key terms an answer passage must hold
     weights: dict[str, float] = field(default_factory=dict)  # how much each term carries the topic
+    alternatives: list[list[str]] = field(default_factory=list)  # terms that stand for one another
     units: tuple[str, ...] = ()  # units a quantity answer must carry (元, 户, %), if the question says
     strict_quantity: bool = False  # asks "how many/much": an answer without a figure is no answer
 
@@ -107,17 +108,22 @@ def glossary() -> list[tuple[str, list[str]]]:
 
 def translate_terms(question: str) -> list[str]:
     """Chinese search terms for the English words of a question, longest phrases first."""
+    return [term for group in translate_groups(question) for term in group]
+
+
+def translate_groups(question: str) -> list[list[str]]:
+    """For each English phrase of a question found in the glossary, its Chinese alternatives."""
     words = re.sub(r"[^a-z0-9%\- ]+", " ", question.lower())
     words = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                      for w in words.split())
     text = f" {words} "
-    found: list[str] = []
+    found: list[list[str]] = []
     for english, chinese in glossary():
         english = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                            for w in english.split())
         pattern = f" {english} "
         if pattern in text:
-            found.extend(chinese)
+            found.append(list(chinese))
             text = text.replace(pattern, " ")
     return found
 
@@ -165,7 +171,8 @@ def understand(question: str, offices: list[str]) -> Query:
     strong_plan = re.search(r"目标|计划|打算|target|goal|plan", folded)
     phase = "plan" if strong_plan else "summary" if SUMMARY_CUES.search(folded) \
         else "plan" if PLAN_CUES.search(folded) else ""
-    extra = translate_terms(question) if lang == "en" else []
+    alternatives = translate_groups(question) if lang == "en" else []
+    extra = [term for group in alternatives for term in group]
     if lang == "en":  # Chinese words inside an English question ("subsistence allowance (低保)")
         extra += re.findall(r"[\u4e00-\u9fff]+", folded)
     search_text = folded if lang == "zh" else " ".join([*extra, folded])
@@ -174,7 +181,8 @@ def understand(question: str, offices: list[str]) -> Query:
     weights: dict[str, float] = {}
     source = "，".join(extra) if lang == "en" else folded
     for word, weight in _weighted_words(source):
-        if word in GENERIC_TERMS or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word):
+        if word in GENERIC_TERMS or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
+                or re.search(r"(街道|办事处)$", word):  # 各街道, 哪些街道: who is asked, not what about
             continue
         weights[word] = max(weights.get(word, 0.0), 1.0 if lang == "en" else weight)
     terms = list(weights)
@@ -185,4 +193,5 @@ def understand(question: str, offices: list[str]) -> Query:
                  cross=bool(CROSS_CUES.search(folded)) or (not named and bool(
                      re.search(r"哪些|哪个|which|what offices", folded))),
                  search_text=search_text, terms=terms, weights=weights, units=units,
+                 alternatives=[[t for t in group if t in weights] for group in alternatives],
                  strict_quantity=bool(STRICT_QUANTITY.search(folded)))

@@ -66,6 +66,7 @@ class Settings:
     port: int = 7860
     auth: tuple[str, str] | None = field(default=None)  # optional (user, password) login
     max_upload_mb: int = 20  # a work report is well under 1 MB; anything larger is suspect
+    ui_lang: str = "zh"  # interface language: "zh" for the offices' staff, "en" for English labels
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -79,7 +80,7 @@ class Settings:
             if (v := _env(name.upper())) is not None:
                 env[name] = v
         for name in ("collection", "embedding_model", "embed_api_key", "answerer", "llm_model",
-                     "llm_api_key", "host"):
+                     "llm_api_key", "host", "ui_lang"):
             if (v := _env(name.upper())) is not None:
                 env[name] = v
         for name in ("embed_batch", "chunk_tokens", "min_chunk_tokens", "k", "fetch_k", "rrf_k",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .documents import Report, Section
+from .chunking import sentence_spans
+from .documents import Report
 from .textnorm import PAYWALL
 
 CN_DIGITS = "零一二两三四五六七八九十百千万"
@@ -55,8 +56,11 @@ class Target:
     quote: str  # the number and unit as written
     start: int  # offsets of the quote in the report text
     end: int
-    sentence: str
+    sentence: str  # the clause that states it
     paragraph_id: str
+    sentence_start: int = 0  # offsets of the clause in the report text
+    sentence_end: int = 0
+    statement: str = ""  # the whole sentence (to 。；) the clause belongs to
 
     @property
     def period(self) -> str:
@@ -153,6 +157,7 @@ def extract_targets(report: Report) -> list[Target]:
     out: list[Target] = []
     for section, paragraph in report.paragraphs():
         body = text[paragraph.start:paragraph.end]
+        spans = sentence_spans(body)
         for m in STATEMENT.finditer(body):
             if _excluded(body, m) or PAYWALL.search(m[0]):
                 continue
@@ -180,7 +185,9 @@ def extract_targets(report: Report) -> list[Target]:
                 unit=m["unit"].replace("％", "%").replace("㎡", "平方米"), qualifier=qualifier, kind=kind,
                 topic=_topic(clause + " " + section.heading), quote=text[start:paragraph.start + m.end()],
                 start=start, end=paragraph.start + m.end(), sentence=PAYWALL.sub("", clause).strip(),
-                paragraph_id=paragraph.id))
+                paragraph_id=paragraph.id, sentence_start=paragraph.start + c0,
+                sentence_end=paragraph.start + c1,
+                statement=next((PAYWALL.sub("", body[a:b]) for a, b in spans if a <= m.start() < b), clause)))
     return out
 
 

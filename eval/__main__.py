@@ -17,7 +17,7 @@ from .run import load_items, run
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ["items", "recall@k", "mrr", "key_fact_accuracy", "citation_precision", "citation_recall",
-           "refusal_accuracy", "false_refusal_rate", "latency_p50_ms", "latency_p95_ms"]
+           "refusal_accuracy", "false_refusal_rate", "comparison_tables", "latency_p50_ms", "latency_p95_ms"]
 
 
 def table(rows: dict[str, dict]) -> str:

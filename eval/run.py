@@ -6,10 +6,12 @@ Metrics (each over the items it names):
 - MRR: mean of 1/rank of the first retrieved chunk holding a supporting passage (0 if none);
 - key-fact accuracy: answerable items whose answer holds a variant of every key fact;
 - citation precision: citations whose cited text holds every number of the answer line that cites
-  it and at least half of that line's character bigrams;
+  it and at least half of that line's character bigrams (for a table row: the numbers of its value
+  cell);
 - citation recall: answerable items whose citations include a supporting passage;
 - refusal accuracy: unanswerable items answered not_found; false-refusal rate: answerable items
   answered not_found;
+- comparison tables: "compare" items answered with a table whose rows cite their sources;
 - latency: p50/p95 of a warm ask, milliseconds.
 """
 
@@ -100,6 +102,12 @@ def score_item(assistant: Assistant, item: dict, k: int) -> ItemResult:
             if citation is None:
                 continue
             result.cite_checked += 1
+            if line.startswith("|"):  # a table row: its value cell must be in the cited text
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                value = cells[3] if len(cells) > 3 else body
+                if all(num in numbers_in(citation.text) for num in numbers_in(value)):
+                    result.cite_precise += 1
+                continue
             cited = fold(citation.text)
             grams = {body[i:i + 2] for i in range(len(fold(body)) - 1)}
             folded = fold(body)
@@ -134,6 +142,8 @@ def summarise(results: list[ItemResult]) -> dict:
         "citation_recall": mean([r.cite_recall for r in answerable]),
         "refusal_accuracy": mean([r.status == "not_found" for r in unanswerable]),
         "false_refusal_rate": mean([r.status == "not_found" for r in answerable]),
+        "comparison_tables": mean(["\n|" in r.answer and bool(r.citations)
+                                   for r in results if r.item["type"] == "compare"]),
         "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
         "latency_p95_ms": round(percentile([r.latency_ms for r in results], 0.95), 1),
     }

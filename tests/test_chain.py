@@ -86,3 +86,19 @@ def test_cli_json_file_contract(built, tmp_path):
     for key in ("question", "answer", "status", "citations", "unsupported_numbers", "timings_ms"):
         assert key in rows[0]
     assert {"n", "report_id", "title", "section", "text", "start", "end"} <= rows[0]["citations"][0].keys()
+
+
+def test_comparison_question_answers_with_a_cited_table(assistant):
+    answer = assistant.ask("各街道低保户分别有多少户？")
+    assert answer.status == "answered" and answer.answer.count("\n|") >= 3
+    assert "225户" in answer.answer and "367户" in answer.answer and "311人" not in answer.answer
+    assert {c.office for c in answer.citations} >= {"辽西街道", "海西街道"}
+    for citation in answer.citations:
+        assert f"[{citation.n}]" in answer.answer
+        report = assistant.index.report(citation.report_id)
+        assert citation.text.strip() in report.text[citation.start:citation.end].replace("\n", "")
+
+
+def test_english_comparison_is_framed_in_english(assistant):
+    answer = assistant.ask("Compare the offices' 2024 investment targets")
+    assert answer.answer.startswith("Figures the reports give") and "7亿元" in answer.answer

@@ -1,0 +1,31 @@
+"""Thumbs up / down on answers, kept as JSON lines (data/feedback.jsonl): the question, the
+answer and its citations, so a bad answer can be replayed and added to the eval set."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from .answer import Answer
+from .retrieve import Filters
+
+_write = threading.Lock()  # one line at a time from the app's worker threads
+
+
+def feedback_record(answer: Answer, liked: bool | str, filters: Filters) -> dict:
+    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "liked": liked,
+            "question": answer.question, "standalone_question": answer.standalone_question,
+            "answer": answer.answer, "status": answer.status, "mode": answer.mode,
+            "notice": answer.notice,
+            "filters": {"offices": list(filters.offices), "years": list(filters.years),
+                        "phase": filters.phase},
+            "citations": answer.to_json()["citations"]}
+
+
+def record_feedback(path: Path, record: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    with _write, path.open("a", encoding="utf-8") as f:
+        f.write(line)

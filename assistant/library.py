@@ -1,0 +1,71 @@
+"""The report collection as files: add an uploaded report to the corpus folder and index it,
+or remove one (its file moves to data/removed, so nothing is lost)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+from .errors import AssistantError, UnsupportedFileError
+from .index import Index, IngestResult
+from .loaders import SUFFIXES
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html")  # what the app offers (loaders read .htm too)
+
+
+def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
+               progress: Callable[[float, str], None] | None = None) -> IngestResult:
+    """Copy an uploaded file into the corpus folder under its own name and index it. A file
+    that cannot be indexed does not stay in the corpus (a previous version is put back)."""
+    name = Path(name or upload.name).name.lstrip(".")
+    suffix = Path(name).suffix.lower()
+    if not name or suffix not in SUFFIXES:
+        raise UnsupportedFileError(name or "(no name)", f"unsupported file type {suffix or '(none)'}; "
+                                                        f"use one of {', '.join(UPLOAD_SUFFIXES)}")
+    size = upload.stat().st_size
+    if size > settings.max_upload_mb * 1024 * 1024:
+        raise UnsupportedFileError(name, f"is {size / 1024 / 1024:.1f} MB; the limit is "
+                                         f"{settings.max_upload_mb} MB (ASSISTANT_MAX_UPLOAD_MB)")
+    if size == 0:
+        raise UnsupportedFileError(name, "is empty")
+    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.corpus_dir / name
+    previous = target.read_bytes() if target.exists() else None
+    shutil.copyfile(upload, target)
+    try:
+        result = index.ingest([target], progress=progress)
+    except AssistantError:
+        _restore(target, previous)
+        raise
+    if result.errors:
+        _restore(target, previous)
+        result.errors = [e.replace(str(target), name) for e in result.errors]
+    return result
+
+
+def _restore(target: Path, previous: bytes | None) -> None:
+    if previous is None:
+        target.unlink(missing_ok=True)
+    else:
+        target.write_bytes(previous)
+
+
+def remove_report(settings: Settings, index: Index, report_id: str) -> Path | None:
+    """Remove a report from the index and move its file to data/removed/. Returns where it went."""
+    meta = {r["id"]: r for r in index.reports()}.get(report_id)
+    index.remove(report_id)  # raises UnknownReportError for an id it does not hold
+    source = settings.corpus_dir / meta["source"] if meta else None
+    if source is None or not source.exists():
+        return None
+    target = settings.data_dir / "removed" / source.name
+    if target.exists():  # keep the earlier removal too
+        target = target.with_name(f"{source.stem}.{time.strftime('%Y%m%d-%H%M%S')}{source.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), target)
+    log.info("removed %s; its file moved to %s", report_id, target)
+    return target

@@ -1,0 +1,83 @@
+"""Comparison questions ("各街道2024年的就业目标", "Compare the offices' 2024 investment
+targets") answered with a table built from the targets records, every cell cited."""
+
+from __future__ import annotations
+
+import re
+
+from .answer import UNIT_SYNONYMS, Citation, key_terms
+from .index import Index
+from .query import Query
+from .settings import Settings
+from .targets import Target, all_targets
+from .textnorm import fold
+
+COMPARE_CUES = re.compile(r"各街道|各个街道|各办事处|各单位|各是|各为|各有|各自|分别|比较|对比|相比|哪边|哪个街道更|哪家|"
+                          r"compare|comparison|each office|each sub-?district|the offices|across offices|"
+                          r"versus|\bvs\b", re.I)
+MAX_ROWS_PER_OFFICE = 4  # a table cell per figure; more than a few per office is no longer a comparison
+
+
+def is_comparison(query: Query) -> bool:
+    return bool(COMPARE_CUES.search(query.text)) and len(query.offices) != 1
+
+
+def comparison_answer(index: Index, query: Query, settings: Settings):
+    """(markdown table, citations) or None when the records do not answer the question."""
+    terms = key_terms(index, query)
+    if not terms.groups:
+        return None
+    rows = []
+    for target in all_targets(index):
+        if query.offices and target.office not in query.offices:
+            continue
+        if query.years and target.year not in query.years:
+            continue
+        if query.phase == "plan" and target.kind != "target":
+            continue
+        if query.phase == "summary" and target.kind != "achieved":
+            continue
+        if query.units and not any(re.fullmatch(UNIT_SYNONYMS.get(u, re.escape(u)), target.unit)
+                                   for u in query.units):
+            continue  # "多少户" wants households, not the people beside them
+        context = fold(target.section)
+        coverage = max(terms.coverage(fold(f"{target.metric} {target.sentence}"), context),
+                       0.75 * terms.coverage(fold(target.statement), context))  # same sentence, other clause
+        if coverage >= settings.min_coverage:
+            rows.append((coverage, target))
+    if not rows:
+        return None
+    best: dict[str, float] = {}  # each office is judged on its own best figure
+    for coverage, target in rows:
+        best[target.office] = max(best.get(target.office, 0.0), coverage)
+    by_office: dict[str, list[Target]] = {}
+    for coverage, target in sorted(rows, key=lambda r: (-r[0], r[1].start)):
+        if coverage >= best[target.office] - 0.2 and \
+                len(by_office.setdefault(target.office, [])) < MAX_ROWS_PER_OFFICE:
+            by_office[target.office].append(target)
+    if len(by_office) < 2 and not query.offices:
+        return None  # one office is not a comparison; the ordinary answer reads better
+    citations: list[Citation] = []
+    zh = query.lang == "zh"
+    lines = ["| 街道 | 时期 | 指标 | 数值 | 类型 | 出处 |" if zh else
+             "| Office | Period | Metric | Value | Kind | Source |", "|---|---|---|---|---|---|"]
+    for office, targets in by_office.items():
+        for target in sorted(targets, key=lambda t: t.start):
+            citations.append(Citation(
+                n=len(citations) + 1, report_id=target.report_id, title=target.title, office=office,
+                section=target.section, text=target.sentence, start=target.sentence_start,
+                end=target.sentence_end, paragraph_id=target.paragraph_id, passage=target.sentence,
+                passage_start=target.sentence_start, passage_end=target.sentence_end))
+            value = ("未披露（XX）" if zh else "undisclosed (XX)") if target.value is None else \
+                f"{target.qualifier if target.qualifier not in ('余', '多') else ''}{target.quote}" \
+                f"{target.qualifier if target.qualifier in ('余', '多') and target.qualifier not in target.quote else ''}"
+            kind = {"target": "目标" if zh else "target", "achieved": "完成" if zh else "achieved"}[target.kind]
+            lines.append(f"| {office} | {target.period} | {_cell(target.metric)} | {value} | {kind} | "
+                         f"{_cell(target.sentence[:40])} [{citations[-1].n}] |")
+    lead = "各街道报告中的相关数字（逐项引自原文）：" if zh else \
+        "Figures the reports give (each quoted from the Chinese original):"
+    return lead + "\n\n" + "\n".join(lines), citations
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "｜").replace("\n", " ")
