@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 
-.PHONY: setup run ingest test eval eval-gate clean
+.PHONY: setup run app ingest test eval eval-gate clean
 
 setup: .venv/.installed
 
@@ -20,6 +20,9 @@ ingest: setup
 
 run: ingest
 	$(PY) -m assistant ask "铁西街道2024年招商引资目标是多少？"
+
+app: setup  # the chat app at http://127.0.0.1:7860; indexes corpus/ on its first start
+	$(PY) app.py
 
 test: setup
 	$(PY) -m pytest -q

@@ -26,7 +26,7 @@ ZH = {
     "cited_here": "引用的句子已高亮显示。",
     "not_found_page": "没有找到编号为「{id}」的报告。它可能已被移除；请回到问答页面查看现有报告。",
     "reports_table": "已收录的报告",
-    "col_id": "编号", "col_title": "标题", "col_office": "街道", "col_region": "区域",
+    "col_title": "标题", "col_office": "街道", "col_region": "区域",
     "col_years": "年份", "col_kind": "类型", "col_chunks": "片段数", "col_source": "文件",
     "kind_plan": "计划", "kind_summary": "总结", "kind_summary+plan": "总结和计划",
     "upload": "上传报告（.txt .md .docx .pdf .html，不超过 {mb} MB）",
@@ -70,7 +70,7 @@ EN = {
     "not_found_page": "There is no report with id “{id}”. It may have been removed; go back to the "
                       "chat to see the reports there are.",
     "reports_table": "Indexed reports",
-    "col_id": "Id", "col_title": "Title", "col_office": "Office", "col_region": "Region",
+    "col_title": "Title", "col_office": "Office", "col_region": "Region",
     "col_years": "Years", "col_kind": "Kind", "col_chunks": "Chunks", "col_source": "File",
     "kind_plan": "plan", "kind_summary": "summary", "kind_summary+plan": "summary and plan",
     "upload": "Upload a report (.txt .md .docx .pdf .html, at most {mb} MB)",

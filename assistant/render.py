@@ -18,6 +18,8 @@ from .documents import Paragraph, Report, Section
 
 INLINE = re.compile(r"\*\*(.+?)\*\*|\[(\d{1,3})\]")  # the answerers' only inline markup
 BULLET = re.compile(r"^\s*[-*•]\s+")
+TABLE_ROW = re.compile(r"^\|.*\|$")  # a Markdown table row: | a | b |
+TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")  # the |---|---| line under the header
 _MARKDOWN_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"})
 
 
@@ -45,27 +47,35 @@ def question_html(question: str) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The answer as one line of HTML: report headings bold, quoted sentences as a list, each
-    marker [n] a link to the cited paragraph. Markers with no citation (an LLM reply still
-    streaming) stay plain text."""
+    """The answer as one line of HTML: report headings bold, quoted sentences as a list, a
+    comparison as a table, each marker [n] a link to the cited paragraph. Markers with no
+    citation (an LLM reply still streaming) stay plain text."""
     cites = {c.n: c for c in answer.citations}
     out = [f'<div class="answer {esc(answer.status)}">']
     if answer.notice:
         out.append(f'<p class="notice">⚠ {esc(answer.notice)}</p>')
-    in_list = False
+    block, header_done = "", False  # the open list or table ("ul", "table" or ""), its header
     for line in answer.answer.split("\n"):
-        if not line.strip():
+        stripped = line.strip()
+        kind = "ul" if BULLET.match(line) else "table" if TABLE_ROW.match(stripped) else ""
+        if kind != block:
+            out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
+            out.append({"ul": "<ul>", "table": '<table class="compare">', "": ""}[kind])
+            header_done = False
+            block = kind
+        if not stripped or TABLE_RULE.match(stripped):
             continue
-        bullet = BULLET.match(line)
-        if bullet and not in_list:
-            out.append("<ul>")
-        elif not bullet and in_list:
-            out.append("</ul>")
-        in_list = bool(bullet)
-        body = _inline(line[bullet.end():] if bullet else line.strip(), cites)
-        out.append(f"<li>{body}</li>" if bullet else f"<p>{body}</p>")
-    if in_list:
-        out.append("</ul>")
+        if kind == "ul":
+            out.append(f"<li>{_inline(line[BULLET.match(line).end():], cites)}</li>")
+        elif kind == "table":
+            cell = "td" if header_done else "th"
+            cells = "".join(f"<{cell}>{_inline(c.strip(), cites)}</{cell}>"
+                            for c in stripped.strip("|").split("|"))
+            out.append(f"<tr>{cells}</tr>" if header_done else f"<thead><tr>{cells}</tr></thead><tbody>")
+            header_done = True
+        else:
+            out.append(f"<p>{_inline(stripped, cites)}</p>")
+    out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
     out.append("</div>")
     return "".join(out)
 
@@ -236,9 +246,11 @@ def _runs(display: str, marks: list[bool], bold: int) -> str:
 
 
 def _page(words: dict, title: str, nonce: str, body: str) -> str:
-    script = ("(function(){var t=document.querySelector('mark')||(location.hash&&"
+    # after the browser's own jump to #p.., centre the highlight (or the paragraph) on screen
+    script = ("addEventListener('load',function(){setTimeout(function(){"
+              "var t=document.querySelector('mark')||(location.hash&&"
               "document.getElementById(decodeURIComponent(location.hash.slice(1))));"
-              "if(t)t.scrollIntoView({block:'center'});})();")
+              "if(t)t.scrollIntoView({block:'center'});},0);});")
     return (f'<!doctype html><html lang="{words["lang_attr"]}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title><style>{PAGE_CSS}</style></head><body>{body}"
@@ -258,7 +270,7 @@ header h1{{margin:2px 0 0;font-size:20px;line-height:1.4}}
 .back{{font-size:14px;color:#2563eb;text-decoration:none}}
 .layout{{display:grid;grid-template-columns:260px minmax(0,1fr);gap:24px;padding:16px 32px;
   max-width:1280px;margin:0 auto}}
-nav{{position:sticky;top:120px;align-self:start;max-height:calc(100vh - 140px);overflow:auto;
+nav{{position:sticky;top:150px;align-self:start;max-height:calc(100vh - 170px);overflow:auto;
   font-size:13px}}
 nav h2{{font-size:14px;margin:0 0 6px;color:#6b7280}}
 nav ul{{list-style:none;margin:0;padding-left:12px}} nav>ul{{padding-left:0}}
@@ -268,8 +280,8 @@ article{{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 
   max-width:52em}}
 article h2{{font-size:20px;margin:24px 0 8px}} article h3{{font-size:18px;margin:20px 0 6px}}
 article h4{{font-size:16px;margin:16px 0 4px}} article h5{{font-size:15px;margin:12px 0 4px}}
-article p{{margin:6px 0;text-indent:2em;scroll-margin-top:130px}}
-article section{{scroll-margin-top:120px}}
+article p{{margin:6px 0;text-indent:2em;scroll-margin-top:150px}}
+article section{{scroll-margin-top:150px}}
 p.cited{{background:#fffbeb;border-left:3px solid #f59e0b;padding:4px 8px;margin-left:-11px}}
 mark{{background:#fde68a;padding:1px 0}}
 p:target:not(.cited){{background:#fffbeb}}
@@ -279,7 +291,7 @@ p:target:not(.cited){{background:#fffbeb}}
 
 # The Gradio page: chat messages, the sources panel, citation links.
 APP_CSS = f"""
-.gradio-container{{font-family:{FONTS} !important}}
+.gradio-container, #reports-table td, #reports-table th, #reports-table span{{font-family:{FONTS} !important}}
 .app-head h1{{font-size:20px;margin:0}} .app-head p{{margin:2px 0 0;color:#6b7280;font-size:14px}}
 #sources{{height:calc(100vh - 190px);min-height:420px;overflow:auto;padding-right:4px}}
 .sources-head{{font-size:15px !important;margin:0 0 8px !important;color:var(--body-text-color-subdued)}}
@@ -296,4 +308,7 @@ a.cite:hover{{text-decoration:underline !important}}
 #filters{{gap:8px;align-items:end}} #filters > *{{min-width:140px}}
 .answer .notice{{color:#92400e;background:#fffbeb;padding:4px 8px;border-radius:6px}}
 .answer ul{{margin:4px 0 8px 1.2em}} .answer p{{margin:4px 0}}
+.answer table.compare{{border-collapse:collapse;font-size:13px;margin:6px 0}}
+.answer table.compare th, .answer table.compare td{{border:1px solid var(--border-color-primary);
+  padding:3px 6px;text-align:left;vertical-align:top}}
 """

@@ -1,0 +1,268 @@
+"""The chat app: ``python app.py`` serves it at http://127.0.0.1:7860 (settings host and port).
+
+It only adapts: the Gradio Blocks are built from an ``Assistant``, whose answers become chat
+messages and HTML (``assistant/render.py``); the source viewer is a plain page at
+``/source/<report-id>?start=..&end=..#<paragraph-id>``, one URL per report and paragraph that
+can be shared. Typed errors become ``gr.Warning`` here, at the edge."""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Mount
+
+from assistant.answer import Answer
+from assistant.chain import Assistant
+from assistant.errors import AssistantError
+from assistant.feedback import feedback_record, record_feedback
+from assistant.index import Index
+from assistant.labels import labels
+from assistant.library import UPLOAD_SUFFIXES, add_report, remove_report
+from assistant.render import APP_CSS, FONTS, answer_html, not_found_page, question_html, \
+    source_page, sources_html
+from assistant.retrieve import Filters
+from assistant.settings import Settings
+
+log = logging.getLogger("app")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("app", "assistant"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    settings = Settings.from_env()
+    assistant = Assistant(settings)
+    build_index_if_missing(assistant.index)
+    warm_up(assistant)
+    import uvicorn
+
+    log.info("serving on http://%s:%s", settings.host, settings.port)
+    uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port,
+                log_level="warning")
+
+
+def build_index_if_missing(index: Index) -> None:
+    """A fresh checkout has no index: build it now, with progress, instead of failing later."""
+    if index.is_built():
+        return
+    log.info("no index at %s yet: indexing %s (first start only)", index.settings.index_dir,
+             index.settings.corpus_dir)
+    result = index.ingest(progress=lambda fraction, name: log.info("indexing [%3.0f%%] %s",
+                                                                   fraction * 100, name))
+    for error in result.errors:
+        log.warning("%s", error)
+    log.info("index built: %s", result.summary())
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Load the embedding model and the lexical index now, so the first question is fast."""
+    try:
+        assistant.search("招商引资")
+    except AssistantError as e:
+        log.warning("%s", e)
+
+
+# --- the web app ----------------------------------------------------------------------------------
+def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
+    """The Gradio UI mounted at / and the source viewer at /source/<report-id>."""
+    assistant = assistant or Assistant(settings)
+    words = labels(settings.ui_lang)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/source/{report_id:path}", response_class=HTMLResponse)
+    def source(report_id: str, request: Request, start: str = "", end: str = ""):
+        if settings.auth and not _logged_in(request, app):
+            return RedirectResponse("/", status_code=303)
+        nonce = secrets.token_urlsafe(16)
+        headers = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; "
+                                              f"script-src 'nonce-{nonce}'; base-uri 'none'; "
+                                              f"form-action 'none'; frame-ancestors 'self'"}
+        if report_id not in {r["id"] for r in assistant.index.reports()}:
+            return HTMLResponse(not_found_page(report_id, words, nonce), status_code=404, headers=headers)
+        page = source_page(assistant.index.report(report_id), words, _int(start), _int(end), nonce)
+        return HTMLResponse(page, headers=headers)
+
+    theme = gr.themes.Default(font=[f.strip('" ') for f in FONTS.split(",")],
+                              font_mono=["ui-monospace", "monospace"])  # local fonts: no network
+    return gr.mount_gradio_app(
+        app, build_blocks(assistant, words), path="/", server_name=settings.host,
+        server_port=settings.port, auth=settings.auth, max_file_size=f"{settings.max_upload_mb}mb",
+        footer_links=[], run_history=False, theme=theme, css=APP_CSS)
+
+
+def example_text(data: gr.SelectData) -> str:
+    return data.value["text"]
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def _logged_in(request: Request, app: FastAPI) -> bool:
+    """The source viewer asks for the same login as the chat: Gradio's session cookie."""
+    gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
+    token = (request.cookies.get(f"access-token-{gradio_app.cookie_id}")
+             or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
+    return token in gradio_app.tokens
+
+
+def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
+    settings, index = assistant.settings, assistant.index
+
+    def warn(template: str, **values) -> None:  # toasts render HTML: escape what we pass in
+        gr.Warning(html.escape(template.format(**{k: str(v) for k, v in values.items()})))
+
+    def choices():
+        reports = index.reports()
+        offices = sorted({r["office"] for r in reports})
+        years = sorted({str(y) for r in reports for y in r["years"]})
+        return reports, offices, years
+
+    def report_rows(reports: list[dict]) -> list[list]:
+        return [[r["title"], r["office"], r["region"], "、".join(map(str, r["years"])),
+                 words.get(f"kind_{r['kind']}", r["kind"]), r["chunks"], r["source"]] for r in reports]
+
+    def refreshed():
+        """New values for everything that lists reports."""
+        reports, offices, years = choices()
+        return (report_rows(reports),
+                gr.update(choices=[(f"{r['title']}（{r['id']}）", r["id"]) for r in reports], value=None),
+                gr.update(choices=offices), gr.update(choices=years))
+
+    def ask(message: str, chat: list, turns: list, offices: list, years: list, phase: str):
+        filters = Filters(offices=tuple(offices or ()), years=tuple(int(y) for y in years or ()),
+                          phase=phase or "")
+        history = [t["answer"].standalone_question or t["answer"].question for t in turns]
+        chat = [*chat, {"role": "user", "content": question_html(message)}]
+        yield chat, gr.skip(), turns, ""
+        answer: Answer | None = None
+        try:
+            for answer in assistant.stream(message, history, filters):
+                yield ([*chat, {"role": "assistant", "content": answer_html(answer)}], gr.skip(),
+                       turns, "")
+        except AssistantError as e:
+            warn(words["failed"], error=e)
+            yield chat[:-1], gr.skip(), turns, message
+            return
+        except Exception as e:  # a bug: say so plainly, keep the traceback in the log
+            log.exception("answering %r failed", message)
+            warn(words["unexpected"], kind=type(e).__name__)
+            yield chat[:-1], gr.skip(), turns, message
+            return
+        if answer.notice:
+            warn("{notice}", notice=answer.notice)
+        chat.append({"role": "assistant", "content": answer_html(answer)})
+        turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
+        yield chat, sources_html(answer, words), turns, ""
+
+    def on_like(turns: list, data: gr.LikeData) -> None:
+        at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = next((t for t in turns if t["index"] == at), None)
+        if turn is not None:
+            record_feedback(settings.feedback_path,
+                            feedback_record(turn["answer"], data.liked, turn["filters"]))
+
+    def on_upload(files: list[str] | None, progress=gr.Progress()):
+        for file in files or []:
+            name = Path(file).name
+            try:
+                result = add_report(settings, index, Path(file), name,
+                                    progress=lambda fraction, what: progress(fraction, desc=what))
+            except AssistantError as e:
+                warn(words["upload_failed"], error=e)
+                continue
+            except Exception as e:  # a bug: say so plainly, keep the traceback in the log
+                log.exception("adding %s failed", name)
+                warn(words["unexpected"], kind=type(e).__name__)
+                continue
+            for error in result.errors:
+                warn(words["upload_failed"], error=error)
+            for rid in result.added + result.updated:
+                gr.Info(html.escape(words["uploaded"].format(title=index.report(rid).title)))
+            for _ in result.unchanged:
+                gr.Info(html.escape(words["unchanged"].format(name=name)))
+        return None, *refreshed()
+
+    def on_remove(report_id: str | None):
+        if not report_id:
+            warn(words["nothing_selected"])
+            return refreshed()
+        try:
+            title = index.report(report_id).title
+            where = remove_report(settings, index, report_id)
+        except AssistantError as e:
+            warn(words["failed"], error=e)
+            return refreshed()
+        gr.Info(html.escape(words["removed"].format(title=title, where=where or "-")))
+        return refreshed()
+
+    reports, offices, years = choices()
+    with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
+        turns = gr.State([])  # one entry per answer: its chat index, the Answer, the filters used
+        gr.HTML(f'<div class="app-head"><h1>{html.escape(words["title"])}</h1>'
+                f'<p>{html.escape(words["subtitle"])}</p></div>')
+        with gr.Tabs():
+            with gr.Tab(words["tab_chat"], id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=480):
+                        with gr.Row(elem_id="filters"):
+                            office_filter = gr.Dropdown(offices, value=[], multiselect=True, scale=2,
+                                                        label=words["office"], elem_id="f-office")
+                            year_filter = gr.Dropdown(years, value=[], multiselect=True, scale=1,
+                                                      label=words["year"], elem_id="f-year")
+                            phase_filter = gr.Radio(
+                                [(words["phase_all"], ""), (words["phase_plan"], "plan"),
+                                 (words["phase_summary"], "summary")], value="", scale=2,
+                                label=words["phase"], elem_id="f-phase")
+                        chatbot = gr.Chatbot(
+                            label=words["chat"], elem_id="chat", height="calc(100vh - 400px)",
+                            min_height=300, latex_delimiters=[], line_breaks=False,
+                            examples=[{"text": q} for q in words["examples"]],
+                            feedback_options=("Like", "Dislike"),
+                            buttons=[])  # Gradio's copy buttons would copy the messages' HTML
+                        with gr.Row():
+                            question = gr.Textbox(show_label=False, elem_id="question", scale=6,
+                                                  placeholder=words["question_placeholder"],
+                                                  lines=1, max_lines=4, submit_btn=words["send"])
+                            clear = gr.Button(words["clear"], elem_id="clear", scale=1, min_width=90)
+                    with gr.Column(scale=2, min_width=320):
+                        sources = gr.HTML(sources_html(None, words), elem_id="sources")
+            with gr.Tab(words["tab_reports"], id="reports"):
+                table = gr.Dataframe(
+                    report_rows(reports), headers=[words[k] for k in (
+                        "col_title", "col_office", "col_region", "col_years", "col_kind",
+                        "col_chunks", "col_source")],
+                    label=words["reports_table"], interactive=False, elem_id="reports-table", wrap=True)
+                with gr.Row():
+                    upload = gr.File(label=words["upload"].format(mb=settings.max_upload_mb),
+                                     file_types=list(UPLOAD_SUFFIXES), file_count="multiple",
+                                     type="filepath", elem_id="upload")
+                    with gr.Column():
+                        remove_choice = gr.Dropdown(
+                            [(f"{r['title']}（{r['id']}）", r["id"]) for r in reports], value=None,
+                            label=words["remove_choice"], elem_id="remove-choice")
+                        remove = gr.Button(words["remove"], variant="stop", elem_id="remove")
+
+        listings = [table, remove_choice, office_filter, year_filter]
+        chat_io = dict(inputs=[question, chatbot, turns, office_filter, year_filter, phase_filter],
+                       outputs=[chatbot, sources, turns, question])
+        question.submit(ask, **chat_io)
+        chatbot.example_select(example_text, None, question).then(ask, **chat_io)
+        clear.click(lambda: ([], sources_html(None, words), [], ""),
+                    outputs=[chatbot, sources, turns, question])
+        chatbot.clear(lambda: (sources_html(None, words), []), outputs=[sources, turns])
+        chatbot.like(on_like, [turns], None)
+        upload.upload(on_upload, [upload], [upload, *listings])
+        remove.click(on_remove, [remove_choice], listings)
+        demo.load(refreshed, None, listings)
+    return demo
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,378 @@
+"""The chat app, driven in a real headless Chromium (Playwright, sync API) against `python app.py`
+running in a subprocess on a copy of the session's world; plus the app's pieces (HTML
+rendering, uploads, first start) tested directly.
+
+Screenshots go to tests/artifacts/ (git-ignored); the time from pressing Enter to the first
+answer text is printed (run with -s to see it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import Answer, Citation
+from assistant.documents import Paragraph, Report, Section
+from assistant.embeddings import make_embedder
+from assistant.errors import UnsupportedFileError
+from assistant.index import Index
+from assistant.labels import EN, ZH
+from assistant.library import add_report, remove_report
+from assistant.render import answer_html, esc, mark_in_passage, not_found_page, source_page, \
+    sources_html
+from conftest import KAIYUAN, TIEXI, make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+QUESTION = "铁西街道2024年招商引资目标是多少？"
+NEW_REPORT = "测试街道2024年工作计划\n\n一、发展经济\n\n一是全年新建3家社区食堂。\n"
+TIMEOUT_MS = 20_000
+
+
+# --- the app in a subprocess, a browser ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def server(built, tmp_path_factory):
+    """`python app.py` on a free port, on a copy of the session's corpus and index (the tests
+    upload and remove reports; the shared world stays as it was)."""
+    settings, _ = built
+    world = tmp_path_factory.mktemp("app")
+    shutil.copytree(settings.corpus_dir, world / "corpus")
+    shutil.copytree(settings.index_dir, world / "index")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(world / "corpus"),
+           "ASSISTANT_INDEX_DIR": str(world / "index"), "ASSISTANT_DATA_DIR": str(world / "data"),
+           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    env.pop("ASSISTANT_LLM_BASE_URL", None)
+    log = (world / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited with {proc.returncode}:\n{(world / 'app.log').read_text()}")
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            break
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.perf_counter() - started > 120:
+                proc.kill()
+                pytest.fail(f"app.py did not serve in 120 s:\n{(world / 'app.log').read_text()}")
+            time.sleep(0.2)
+    print(f"\napp served after {time.perf_counter() - started:.1f} s")
+    yield {"url": url, "world": world}
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("the browser tests need Chromium: apt-get install -y chromium fonts-wqy-microhei")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server["url"] + "/")
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> float:
+    """Type a question, press Enter, wait for the answer; returns ms from Enter to first text."""
+    before = page.locator("#chat .answer").count()
+    page.evaluate("""(before) => {
+        window.__enter = null; window.__first = null;
+        const box = document.querySelector('#question textarea');
+        box.addEventListener('keydown', e => { if (e.key === 'Enter') window.__enter = performance.now(); },
+                             {once: true, capture: true});
+        const chat = document.querySelector('#chat');
+        const seen = () => {
+            const answers = chat.querySelectorAll('.answer');
+            if (window.__first === null && answers.length > before && answers[before].textContent.trim())
+                window.__first = performance.now();
+        };
+        new MutationObserver(seen).observe(chat, {subtree: true, childList: true, characterData: true});
+    }""", before)
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function("() => window.__first !== null", timeout=TIMEOUT_MS)
+    page.locator("#chat .answer").nth(before).wait_for()
+    page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
+    return page.evaluate("window.__first - window.__enter")
+
+
+def choose_office(page, office: str) -> None:
+    page.locator("#f-office input").click()
+    page.get_by_role("option", name=office, exact=True).click()
+    page.locator("body").click(position={"x": 5, "y": 5})  # close the list
+
+
+def cited_offices(page) -> set[str]:
+    if not page.locator("#sources .src").count():
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "no_sources.png"))
+        pytest.fail("no sources for: " + page.locator("#chat .answer").last.inner_text())
+    return set(page.locator("#sources .src").evaluate_all("cards => cards.map(c => c.dataset.office)"))
+
+
+# --- browser tests ----------------------------------------------------------------------------------
+def test_answer_cites_the_figure_and_the_citation_opens_the_highlighted_source(page):
+    ms = ask(page, QUESTION)
+    print(f"\ntime from Enter to first answer text: {ms:.0f} ms")
+    line = page.locator("#chat .answer li", has_text="7亿元").first
+    link = line.locator("a.cite").first
+    assert link.get_attribute("href").startswith(f"/source/{TIEXI}?start=")
+    assert "7亿元" in page.locator("#sources mark", has_text="7亿元").first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat_answer.png"))
+
+    with page.context.expect_page() as opened:
+        link.click()
+    source = opened.value
+    source.wait_for_load_state()
+    assert f"/source/{TIEXI}" in source.url and "#p" in source.url
+    mark = source.locator("p.cited mark").first
+    assert "7亿元" in mark.inner_text()
+    paragraph_id = source.url.rsplit("#", 1)[1]
+    assert source.locator("p.cited").first.get_attribute("id") == paragraph_id
+    source.wait_for_function("""() => {  // scrolled into view, not hidden under the sticky header
+        const r = document.querySelector('p.cited mark').getBoundingClientRect();
+        return r.top >= document.querySelector('header').getBoundingClientRect().bottom
+               && r.bottom <= innerHeight; }""", timeout=5000)
+    assert source.locator("h1").inner_text() == "铁西街道2024年工作计划"
+    source.screenshot(path=str(ARTIFACTS / "source_viewer.png"))
+
+
+def test_office_filter_changes_which_offices_are_cited(page):
+    question = "养老服务有哪些措施？"
+    choose_office(page, "开元街道")
+    ask(page, question)
+    kaiyuan = cited_offices(page)
+    page.locator("#clear").click()
+    page.locator("#f-office .remove-all").click()
+    choose_office(page, "铁西街道")
+    ms = ask(page, question)
+    print(f"\ntime from Enter to first answer text (warm): {ms:.0f} ms")
+    assert kaiyuan == {"开元街道"}
+    assert cited_offices(page) == {"铁西街道"}
+
+
+def test_follow_up_question_uses_the_previous_one(page):
+    ask(page, "铁西街道2024年养老服务有哪些安排？")
+    assert cited_offices(page) == {"铁西街道"}
+    ask(page, "那开元街道呢？")
+    assert cited_offices(page) == {"开元街道"}
+
+
+def test_thumbs_up_is_stored_with_question_answer_and_citations(page, server):
+    ask(page, QUESTION)
+    page.locator("#chat button[aria-label='赞'], #chat button[aria-label='Like']").last.click()
+    path = server["world"] / "data" / "feedback.jsonl"
+    deadline = time.time() + 10
+    while not (path.exists() and path.read_text(encoding="utf-8").endswith("\n")):
+        assert time.time() < deadline, "no feedback line written"
+        time.sleep(0.1)
+    record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["liked"] is True and record["question"] == QUESTION
+    assert "7亿元" in record["answer"] and record["citations"][0]["report_id"] == TIEXI
+    page.locator("#clear").click()  # and the empty screen offers example questions again
+    page.locator("#chat button", has_text="望月湖街道2024年要打造一个什么特色商圈？").wait_for()
+    assert page.locator("#chat .answer").count() == 0
+    assert "提问后" in page.locator("#sources").inner_text()
+
+
+def test_question_text_is_shown_not_run(page):
+    ask(page, '<img src=x onerror="window.__xss=1">铁西街道招商引资目标是多少？')
+    assert page.evaluate("window.__xss") is None
+    assert "<img src=x" in page.locator("#chat .q").last.inner_text()
+
+
+def test_uploaded_report_is_answerable_and_can_be_removed(page, server, tmp_path):
+    report = tmp_path / "测试街道2024年工作计划.txt"
+    report.write_text(NEW_REPORT, encoding="utf-8")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"not a pdf at all")
+    page.get_by_role("tab", name="报告").click()
+    page.locator("#upload input[type=file]").set_input_files([str(report), str(broken)])
+    page.locator("#reports-table", has_text="测试街道").wait_for()
+    page.locator(".toast-body", has_text="broken.pdf").first.wait_for()  # says which file failed
+    assert not (server["world"] / "corpus" / "broken.pdf").exists()
+
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "测试街道2024年新建几家社区食堂？")
+    assert "3家" in page.locator("#chat .answer").last.inner_text()
+    assert cited_offices(page) == {"测试街道"}
+
+    page.get_by_role("tab", name="报告").click()
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="测试街道", exact=False).click()
+    page.locator("#remove").click()
+    page.wait_for_function("() => !document.querySelector('#reports-table').innerText.includes('测试街道')")
+    assert (server["world"] / "data" / "removed" / report.name).exists()
+    assert not (server["world"] / "corpus" / report.name).exists()
+
+
+def test_source_viewer_serves_only_known_reports(server):
+    def get(path):
+        try:
+            with urllib.request.urlopen(server["url"] + path) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    status, body = get(f"/source/{KAIYUAN}")
+    assert status == 200 and "开元街道" in body
+    status, body = get("/source/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert status == 404 and "<script>alert" not in body and "&lt;script&gt;" in body
+    assert "没有找到编号为" in body
+    for path in ("/source/..%2F..%2Fcorpus%2Fmanifest.toml", "/source/../app.py", "/source/manifest"):
+        status, body = get(path)
+        assert status == 404 and "office" not in body, path
+
+
+def test_source_viewer_asks_for_the_same_login_as_the_chat(assistant):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from app import create_app
+
+    client = TestClient(create_app(replace(assistant.settings, auth=("user", "secret")), assistant))
+    assert client.get(f"/source/{TIEXI}", follow_redirects=False).status_code == 303
+    assert client.post("/login", data={"username": "user", "password": "secret"}).status_code == 200
+    page = client.get(f"/source/{TIEXI}")
+    assert page.status_code == 200 and "铁西街道2024年工作计划" in page.text
+
+
+# --- the pieces -------------------------------------------------------------------------------------
+def citation(**kw) -> Citation:
+    base = dict(n=1, report_id="r1", title="<b>标题</b>", office="铁西街道", section="一、经济",
+                text="全年完成7亿元。", start=10, end=18, paragraph_id="p2",
+                passage="一是招商。\n全年完成\n7亿元。二是服务。", passage_start=0, passage_end=30)
+    return Citation(**{**base, **kw})
+
+
+def test_answer_markers_link_to_the_cited_span_and_text_is_escaped():
+    answer = Answer(question="q", status="answered", citations=[citation()],
+                    answer="**<b>标题</b>**：\n- 全年完成7亿元 *不是强调* <script>x</script> [1] [9]",
+                    notice="语言模型服务不可用")
+    out = answer_html(answer)
+    assert '<a class="cite" href="/source/r1?start=10&end=18#p2"' in out
+    assert "<script>" not in out and "&lt;script&gt;" in out and "<b>" not in out
+    assert "&#42;不是强调&#42;" in out  # Markdown cannot turn report text into emphasis
+    assert "&#91;9&#93;" in out  # a marker with no citation stays text
+    assert "\n" not in out and '<p class="notice">' in out
+
+
+def test_comparison_table_cells_keep_their_citation_links():
+    answer = Answer(question="q", status="answered", citations=[citation()],
+                    answer="各街道的数字：\n\n| 街道 | 数值 |\n|---|---|\n| 铁西街道 | 7亿元 [1] |")
+    out = answer_html(answer)
+    assert "<thead><tr><th>街道</th><th>数值</th></tr></thead>" in out
+    assert '<td>7亿元 <a class="cite" href="/source/r1?start=10&end=18#p2"' in out and "---" not in out
+
+
+def test_sources_panel_marks_the_cited_sentence_across_line_breaks():
+    out = sources_html(Answer(question="q", answer="", status="answered", citations=[citation()]), ZH)
+    assert "<mark>全年完成<br>7亿元。</mark>" in out and "&lt;b&gt;标题" in out
+    assert 'data-office="铁西街道"' in out
+    assert mark_in_passage("a<b>c", [(1, "zzz")]) == "a&lt;b&gt;c"
+
+
+def test_source_page_highlights_exactly_the_cited_text_and_escapes_the_report():
+    text = "标题\n一、经济\n一是<script>招商</script>。全年完成\n7亿元。\n"
+    start = text.index("全年")
+    end = text.index("元。") + 2
+    p = Paragraph("p2", text.index("一是"), len(text) - 1, "一是<script>招商</script>。全年完成7亿元。")
+    section = Section(id="s1", level=1, heading="一、经济", path=("一、经济",), start=3, end=len(text),
+                      paragraphs=[p])
+    report = Report(id="r1", title="标题", office="铁西街道", region="", years=[2024], kind="plan",
+                    source="r1.txt", text=text, sections=[section])
+    out = source_page(report, ZH, start, end, nonce="abc")
+    assert '<p id="p2" class="cited">' in out and "<mark>全年完成7亿元。</mark>" in out
+    assert "<script>招商" not in out and "&lt;script&gt;招商" in out
+    assert '<a href="#s1" class="current">' in out and '<script nonce="abc">' in out
+    assert "<mark>" not in source_page(report, ZH)
+    missing = not_found_page("<x>", EN)
+    assert "<x>" not in missing and "&lt;x&gt;" in missing
+
+
+def test_every_label_exists_in_both_languages():
+    assert ZH.keys() == EN.keys()
+    assert esc("[1]") == "&#91;1&#93;"
+
+
+@pytest.fixture
+def lexical_world(tmp_path):
+    """A small world with BM25 only (no embedding model): fast to build."""
+    settings = make_settings(tmp_path, embedding_model="none")
+    for path in settings.corpus_dir.glob("*.txt"):
+        if path.stem != TIEXI:
+            path.unlink()
+    return settings, Index(settings, make_embedder(settings))
+
+
+def test_first_start_builds_the_index(lexical_world):
+    from app import build_index_if_missing
+
+    settings, index = lexical_world
+    assert not index.is_built()
+    build_index_if_missing(index)
+    assert [r["id"] for r in index.reports()] == [TIEXI]
+
+
+def test_upload_rejects_wrong_type_and_size_and_leaves_no_broken_file(lexical_world, tmp_path):
+    settings, index = lexical_world
+    index.ingest()
+    exe = tmp_path / "virus.exe"
+    exe.write_bytes(b"MZ")
+    with pytest.raises(UnsupportedFileError, match="virus.exe: unsupported file type"):
+        add_report(settings, index, exe)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (settings.max_upload_mb * 1024 * 1024 + 1))
+    with pytest.raises(UnsupportedFileError, match="big.txt: is 20.0 MB; the limit is 20 MB"):
+        add_report(settings, index, big)
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    result = add_report(settings, index, broken)
+    assert result.errors and result.errors[0].startswith("broken.docx")
+    assert not (settings.corpus_dir / "broken.docx").exists()
+
+    new = tmp_path / "测试街道2024年工作计划.txt"
+    new.write_text(NEW_REPORT, encoding="utf-8")
+    result = add_report(settings, index, new)
+    assert result.added == ["测试街道2024年工作计划"]
+    moved = remove_report(settings, index, "测试街道2024年工作计划")
+    assert moved == settings.data_dir / "removed" / new.name and moved.exists()
+    assert [r["id"] for r in index.reports()] == [TIEXI]
