@@ -1,0 +1,136 @@
+"""Client–server mode against a real Chroma server (`chroma run`), started here on a free
+127.0.0.1 port with a temp --path and stopped at the end: ingest, search and ask go through the
+server; another app process, with nothing local but its own cache folder, rebuilds the lexical
+index from the server's collections and sees what a later ingest adds or removes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+import assistant.index as index_module
+from assistant.chain import Assistant
+from assistant.index import Index
+from assistant.retrieve import Filters
+from conftest import HAIXI, KAIYUAN, TIEXI, make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 90  # a cold start on a loaded 2-core CI machine takes a few seconds
+QUESTION = "铁西街道2024年招商引资目标是多少？"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    binary = Path(sys.executable).with_name("chroma")
+    binary = str(binary) if binary.exists() else shutil.which("chroma")
+    assert binary, "the chroma CLI (installed with the chromadb package) is missing"
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    log_path = folder / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([binary, "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+                                   "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Chroma server did not start:\n{log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _world(tmp_path: Path, url: str, name: str, keep=(TIEXI, KAIYUAN)):
+    settings = make_settings(tmp_path, chroma_url=url, collection=name)
+    for path in settings.corpus_dir.glob("*.txt"):
+        if path.stem not in keep:
+            path.unlink()
+    return settings
+
+
+def _wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_ingest_search_and_ask_through_the_server(chroma_url, tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(index_module, "PAGE", 7)  # every read and write spans several pages
+    settings = _world(tmp_path, chroma_url, "served")
+    index = Index(settings, embedder)
+    result = index.ingest()
+    assert sorted(result.added) == [TIEXI, KAIYUAN] and not result.errors
+    assert not (settings.index_dir / "chroma").exists()  # nothing stored locally but caches
+    assert index.chunks.count() == sum(r["chunks"] for r in index.reports()) > 7
+
+    assistant = Assistant(settings, index)
+    hits = assistant.search("招商引资", Filters(offices=("开元街道",), years=(2023,)), k=5).hits
+    assert hits and all(h.chunk.office == "开元街道" and h.chunk.year == 2023 for h in hits)
+    dense = assistant.search("What growth target did Tiexi set for construction output?", k=5, mode="dense")
+    assert dense.hits  # the vectors live on the server and its HNSW index answers
+    answer = assistant.ask(QUESTION)
+    assert answer.status == "answered" and "7亿元" in answer.answer
+    assert answer.citations[0].report_id == TIEXI
+
+    # a second app process: its own empty cache folder, the same server
+    other = Index(replace(settings, index_dir=tmp_path / "other-app"), embedder)
+    assert [r["id"] for r in other.reports()] == [r["id"] for r in index.reports()]
+    other_answer = Assistant(other.settings, other).ask(QUESTION)
+    assert other_answer.answer == answer.answer
+    assert list((tmp_path / "other-app").glob("*lexical.pkl"))  # rebuilt from the server, cached
+
+    # what one process ingests or removes, the other sees without a restart
+    shutil.copy(ROOT / "corpus" / f"{HAIXI}.txt", settings.corpus_dir)
+    assert index.ingest().added == [HAIXI]
+    other_assistant = Assistant(other.settings, other)
+    assert _wait_for(lambda: "海西街道" in other_assistant.offices())
+    hits = other_assistant.search("党支部", k=3).hits
+    assert any(h.chunk.report_id == HAIXI for h in hits)
+    index.remove(KAIYUAN)
+    assert _wait_for(lambda: KAIYUAN not in {r["id"] for r in other.reports()})
+    assert all(h.chunk.report_id != KAIYUAN for h in other_assistant.search("招商引资", k=10).hits)
+
+
+def test_cli_process_answers_from_the_server(chroma_url, tmp_path, embedder):
+    settings = _world(tmp_path, chroma_url, "cli", keep=(TIEXI,))
+    Index(settings, embedder).ingest()
+    env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_url, "ASSISTANT_COLLECTION": "cli",
+           "ASSISTANT_INDEX_DIR": str(tmp_path / "cli-cache"), "ASSISTANT_CORPUS_DIR": str(tmp_path / "empty"),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", QUESTION], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["status"] == "answered" and "7亿元" in answer["answer"]
+    assert answer["citations"][0]["report_id"] == TIEXI
