@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from .chunking import sentence_spans
 from .documents import Report
 from .textnorm import PAYWALL
+from .topics import classify_topic
 
 CN_DIGITS = "零一二两三四五六七八九十百千万"
 UNITS = ("平方公里|万平方米|平方米|延长米|公里|亿元|万元|元|亿(?!元)|头|人次|场次|户|人|名|家|个|次|场|吨|台|件|项|栋|处|"
@@ -23,19 +24,6 @@ NUMBER = (r"(?:\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+(?:\.\d+)?)?"
 STATEMENT = re.compile(rf"(?P<num>{NUMBER})\s*(?P<more>余|多)?\s*(?P<unit>{UNITS})")
 BEFORE_QUALIFIERS = ("不少于", "不低于", "不超过", "超过", "力争", "达到", "约", "近", "超")
 TARGET_CUES = re.compile(r"计划|目标|力争|预计|确保|争取|拟|将|要|不少于|不低于")
-TOPICS = (
-    ("elderly_care", r"养老|老年|高龄|老人|一老一小"),
-    ("employment", r"就业|招聘|失业|创业|用工|技能培训"),
-    ("social_assistance", r"低保|救助|残疾|特困|补贴|困难群|优抚|帮扶"),
-    ("safety", r"安全|消防|隐患|燃气|事故|防汛|交通|火灾|电瓶车|劝导"),
-    ("economy", r"产值|投资|招商|营业收入|零售|消费|税|预算|企业|项目|经济|商业|市场主体|固投|社零|销售"),
-    ("environment", r"垃圾|环境|河|绿化|林|生态|卫生死角|绿篱|蓝天|散煤"),
-    ("party_building", r"党|D支部|D员|廉政|纪|警示教育|理论学习|宣讲"),
-    ("governance", r"网格|信访|纠纷|调解|执法|治理|12345|热线|工单|矫正|稳"),
-    ("urban_construction", r"小区|改造|房屋|道路|物业|电梯|危房|拆迁|征迁|公路"),
-    ("public_service", r"政务|服务|教育|文化|卫生|健康|筛查|托育|宣传|活动"),
-    ("agriculture", r"农|粮食|耕地|种植|养殖|菌|果蔬|牛|羊|村"),
-)
 
 
 @dataclass
@@ -145,11 +133,18 @@ def _metric(text: str, clause_start: int, m: re.Match, clause_end: int) -> str:
     return metric.strip("，,、 ") or m["unit"]
 
 
-def _topic(text: str) -> str:
-    for topic, pattern in TOPICS:
-        if re.search(pattern, text):
-            return topic
-    return "other"
+_ITEM = re.compile(r"(?:^|(?<=[。；;：:\s]))[一二三四五六七八九十]是")  # 一是…二是…: the items of a paragraph
+_CLAUSE_END = re.compile(r"[，,；;。：:]")
+
+
+def _lead(text: str, pos: int) -> str:
+    """The opening clause of the item (一是…，) that ``pos`` is in; "" outside an enumerated item."""
+    items = list(_ITEM.finditer(text, 0, pos))
+    if not items:
+        return ""
+    start = items[-1].start()
+    end = _CLAUSE_END.search(text, start)
+    return text[start:end.start() if end else len(text)]
 
 
 def extract_targets(report: Report) -> list[Target]:
@@ -176,6 +171,7 @@ def extract_targets(report: Report) -> list[Target]:
                 else "achieved"
             start = paragraph.start + m.start()
             metric = _metric(body, c0, m, c1)
+            statement = next((PAYWALL.sub("", body[a:b]) for a, b in spans if a <= m.start() < b), clause)
             if metric == m["unit"] and out and out[-1].paragraph_id == paragraph.id:
                 metric = out[-1].metric  # "上半年计划完成0.06亿元，全年计划完成0.30亿元": same metric
             out.append(Target(
@@ -183,11 +179,12 @@ def extract_targets(report: Report) -> list[Target]:
                 half=section.half, section=" › ".join(p for p in section.path if p),
                 metric=metric, value=value, value_max=value_max,
                 unit=m["unit"].replace("％", "%").replace("㎡", "平方米"), qualifier=qualifier, kind=kind,
-                topic=_topic(clause + " " + section.heading), quote=text[start:paragraph.start + m.end()],
+                topic=classify_topic(PAYWALL.sub("", clause), statement, _lead(body, m.start()), section.path),
+                quote=text[start:paragraph.start + m.end()],
                 start=start, end=paragraph.start + m.end(), sentence=PAYWALL.sub("", clause).strip(),
                 paragraph_id=paragraph.id, sentence_start=paragraph.start + c0,
                 sentence_end=paragraph.start + c1,
-                statement=next((PAYWALL.sub("", body[a:b]) for a, b in spans if a <= m.start() < b), clause)))
+                statement=statement))
     return out
 
 

@@ -9,6 +9,7 @@ from assistant.index import load_manifest
 from assistant.parse import read_report
 from assistant.settings import Settings
 from assistant.targets import all_targets, extract_targets, filter_targets
+from assistant.topics import TOPIC_WORDS, classify_topic
 from conftest import CORPUS, HAIXI, TIEXI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +65,37 @@ def test_filters_and_cli(built):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert rows and all(r["office"] == "铁西街道" for r in rows)
     assert "7亿元" in (settings.data_dir / "t.csv").read_text(encoding="utf-8-sig")
+
+
+def test_each_topic_word_names_one_topic():
+    words = [w for ws in TOPIC_WORDS.values() for w in ws.split()]
+    assert len(words) == len(set(words))
+
+
+def test_topic_of_clear_statements():
+    assert classify_topic("今年新增城镇就业岗位120个") == "employment"
+    assert classify_topic("为辖区困难群众发放临时救助金3万元") == "social_assistance"
+    assert classify_topic("完成老旧小区改造5个") == "urban_construction"
+    assert classify_topic("开展消防安全检查40次") == "safety"
+    assert classify_topic("完成3项") == "other"  # no topic word anywhere
+
+
+def test_longer_terms_decide_over_the_words_inside_them():
+    assert classify_topic("新增城乡居民养老保险参保200人") == "public_service"  # not elderly care
+    assert classify_topic("组织农民工参加技能培训3期") == "employment"  # not agriculture
+
+
+def test_the_statements_own_words_outweigh_its_heading():
+    assert classify_topic("调解矛盾纠纷15起", path=("四、促安全，保稳定", "（二）安全生产")) == "governance"
+
+
+def test_context_decides_when_the_clause_has_no_topic_word():
+    assert classify_topic("共开展12次", path=("二、加强党的建设",)) == "party_building"
+    assert classify_topic("开展入户宣传6次", lead="二是扎实推进垃圾分类", path=("三、民生",)) == "environment"
+    assert classify_topic("覆盖300户", sentence="发放低保金20万元，覆盖300户") == "social_assistance"
+
+
+def test_a_tie_goes_to_the_section():
+    clause = "组织党员志愿者入户走访80次"  # 党员: party building; 志愿: governance
+    assert classify_topic(clause, path=("三、提升基层治理水平",)) == "governance"
+    assert classify_topic(clause, path=("一、全面加强党的建设",)) == "party_building"
