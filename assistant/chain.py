@@ -14,6 +14,7 @@ from typing import Iterator
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from .answer import Answer, extractive_answer
+from .catalog import catalog_answer, is_catalog_question
 from .embeddings import make_embedder
 from .errors import EmptyQuestionError, LLMError, QuestionTooLongError
 from .index import Index
@@ -91,8 +92,8 @@ class Assistant:
 
     def _retrieve(self, state: dict) -> SearchResult:
         query: Query = state["query"]
-        if query.unknown_offices and not query.offices:
-            return SearchResult([], {})
+        if (query.unknown_offices and not query.offices) or is_catalog_question(query):
+            return SearchResult([], {})  # nothing to find, or answered from the report records
         filters = state["filters"].merged(query)
         if query.cross or len(filters.offices) != 1:
             return search(self.index, query, self.settings, filters, k=ANSWER_HITS + 4,
@@ -100,7 +101,14 @@ class Assistant:
         return search(self.index, query, self.settings, filters, k=ANSWER_HITS)
 
     def _answer(self, state: dict) -> Answer | None:
-        """The extractive answer, a not_found one, or None when the llm answerer streams it."""
+        """The extractive answer, a not_found one, or None when the llm answerer streams it.
+        A question about the reports themselves is answered from their records in either mode."""
+        t0 = time.perf_counter()
+        catalog = catalog_answer(self.index, state["query"], state["filters"])
+        if catalog is not None:
+            catalog.question, catalog.standalone_question = state["question"], state["standalone"]
+            catalog.timings_ms = {"answer": round((time.perf_counter() - t0) * 1000, 1)}
+            return catalog
         if state["retrieved"].hits and self.settings.answerer == "llm" and self.settings.llm_base_url:
             return None
         return self._extractive(state)

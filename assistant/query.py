@@ -31,7 +31,7 @@ GENERIC_TERMS = frozenset(
     "是 有 几 个 家 次 项 怎样 怎么 如何 那 呢 哪 期间 分别 各 以来 目前 截至 当前 举措 任务 重点 "
     "计划 规划 安排 内容 有关 相关 关于 做法 办法 方式 形式 材料 文件 数量 数字 哪天 时候 多久 哪里 "
     "给出 提出 列出 提及 说 讲 写 干 搞 办 要 想 能 会 需要 打算 准备 已经 一共 总共 还是 "
-    "新中国 份 篇 里 中 金额 数额 多少钱 数目 figures figure".split())
+    "新中国 份 篇 里 中 金额 数额 多少钱 数目 figures figure 现有 现阶段 至今 迄今 现在".split())
 # What a word's part of speech says about how much it carries the question's topic: names and
 # nouns are the topic; verbs and adjectives help; pronouns, numerals, particles do not.
 POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
