@@ -31,7 +31,7 @@ GENERIC_TERMS = frozenset(
     "是 有 几 个 家 次 项 怎样 怎么 如何 那 呢 哪 期间 分别 各 以来 目前 截至 当前 举措 任务 重点 "
     "计划 规划 安排 内容 有关 相关 关于 做法 办法 方式 形式 材料 文件 数量 数字 哪天 时候 多久 哪里 "
     "给出 提出 列出 提及 说 讲 写 干 搞 办 要 想 能 会 需要 打算 准备 已经 一共 总共 还是 "
-    "新中国 份 篇 里 中 金额 数额 多少钱 数目 figures figure 现有 现阶段 至今 迄今 现在".split())
+    "新中国 份 篇 里 中 金额 数额 多少钱 数目 figures figure 现有 现阶段 至今 迄今 现在 有没有 是否 有无 是不是".split())
 # What a word's part of speech says about how much it carries the question's topic: names and
 # nouns are the topic; verbs and adjectives help; pronouns, numerals, particles do not.
 POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
@@ -66,6 +66,11 @@ UNIT_CUES = (("元", r"多少钱|金额|资金|多少元|多少万元|多少亿|
              ("户", r"多少户|几户|households"), ("人", r"多少人|几人|多少名|how many people|persons"),
              ("吨", r"多少吨|tons"), ("%", r"百分之|百分点|比例|占比|率是多少|percentage|what share|rate"),
              ("次", r"多少次|几次|how many times"), ("部", r"多少部|几部"))
+
+
+# A number of three or more digits that is not a year and carries no unit names something (the
+# 12345 hotline, 110); numbers with units are the quantities asked about and never key terms.
+IDENTIFIER = re.compile(r"(?<![\d.])(?!(?:19|20)\d{2}(?!\d))\d{3,}(?![\d.]|\s*[年月日号%万亿元个家次项场人户件条名台套])")
 
 
 def language(question: str) -> str:
@@ -138,6 +143,22 @@ def office_aliases(office: str) -> list[str]:
     return sorted((a for a in aliases if a), key=len, reverse=True)
 
 
+def _either_or(text: str, terms: list[str]) -> list[list[str]]:
+    """Terms a question joins with 或 / 或者 stand for one another: "12345热线或平台" is answered by
+    a passage that names either. The nearest term before and after each 或 form a group."""
+    groups = []
+    for m in re.finditer(r"或者|或", text):
+        before = [(text.rfind(t, 0, m.start()) + len(t), t) for t in terms if 0 <= text.rfind(t, 0, m.start())]
+        after = [(text.find(t, m.end()), t) for t in terms if text.find(t, m.end()) >= 0]
+        if not before or not after:
+            continue
+        end, left = max(before)
+        start, right = min(after)
+        if m.start() - end <= 2 and start - m.end() <= 2 and left != right:
+            groups.append([left, right])
+    return groups
+
+
 def understand(question: str, offices: list[str]) -> Query:
     folded = fold(question)
     lang = language(question)
@@ -185,7 +206,11 @@ def understand(question: str, offices: list[str]) -> Query:
                 or re.search(r"(街道|办事处)$", word):  # 各街道, 哪些街道: who is asked, not what about
             continue
         weights[word] = max(weights.get(word, 0.0), 1.0 if lang == "en" else weight)
+    for m in IDENTIFIER.finditer(folded):  # 12345热线, 110: a name, not a quantity
+        weights.setdefault(m[0], 1.0)
     terms = list(weights)
+    if lang == "zh":
+        alternatives = _either_or(folded, terms)
     units = tuple(unit for unit, pattern in UNIT_CUES if re.search(pattern, folded))
     return Query(text=question, lang=lang, offices=named, unknown_offices=unknown, years=years,
                  half=half, phase=phase, problems=problems,
