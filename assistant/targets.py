@@ -115,18 +115,46 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _LEAD = re.compile(r"^(一是|二是|三是|四是|五是|六是|七是|八是|九是|十是|同时|并|其中|另一方面|一方面|"
-                   r"截至目前|截止目前|目前|今年以来|今年|全年|上半年|下半年|共计|共|累计|计划|完成了|完成|已)+")
+                   r"截至目前|截止目前|目前|今年以来|今年|全年|上半年|下半年|本年度|共计|共|累计|计划|预计|先后|"
+                   r"完成了|完成|实现|已)+")
+_VERBS = re.compile(r"(共计|共有|共|累计|计划|全年|年内|达到|达|为|约|近|超过|不少于|不低于|力争|完成|实现|"
+                    r"增长|比增|发放|新增|注销|引进|办理|受理|开展|组织|排查|清理|召开|举办|打造|建设|新建|"
+                    r"设立|录入|栽种|配备|安装|筛查|签约)+$")
+_BOUNDARY = re.compile(r"[、“”《》（）()]")  # where a long metric may be cut without splitting a word
+_ASIDE = re.compile(r"[（(][^（()）]*[）)]")  # (销售3家、零售4家), （羊）: an aside, not the metric's name
+METRIC_BEFORE_MAX = 24  # characters of the words before the number kept in a metric name
+METRIC_AFTER_MAX = 20  # and of the words after it
+
+
+def _tail(text: str, limit: int) -> str:
+    """The end of ``text``, at most ``limit`` characters, starting after a boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = _BOUNDARY.search(text, len(text) - limit)
+    return text[cut.end():] if cut and cut.end() < len(text) else "…" + text[-limit:]  # … marks the cut
+
+
+def _head(text: str, limit: int) -> str:
+    """The start of ``text``, at most ``limit`` characters, ending before a boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cuts = [c.start() for c in _BOUNDARY.finditer(text, 0, limit) if c.start() > 0]
+    return text[:cuts[-1]] if cuts else text[:limit] + "…"
 
 
 def _metric(text: str, clause_start: int, m: re.Match, clause_end: int) -> str:
-    before = text[clause_start:m.start("num")].strip()
-    before = re.sub(r"(共计|共有|共|累计|计划|全年|年内|达到|达|为|约|近|超过|不少于|不低于|力争|完成|实现|"
-                    r"增长|比增|发放|新增|注销|引进|办理|受理|开展|组织|排查|清理|召开|举办|打造|建设|新建|"
-                    r"设立|录入|栽种|配备|安装|筛查|签约)+$", lambda g: "" if len(before) > len(g[0]) + 1 else g[0],
-                    before)
-    before = _LEAD.sub("", before)[-18:]
-    after = text[m.end():clause_end].strip()
-    after = re.split(r"[，,；;。、（(]", after)[0][:14]
+    # the words before the number, from the previous statement of the clause on: in 慰问活动53次、帮扶活动123次
+    # the second is 帮扶活动; when nothing is left (56户77人), the clause's words before its first statement
+    earlier = [e for e in STATEMENT.finditer(text, clause_start, m.start()) if not _excluded(text, e)]
+    before = text[clause_start:m.start("num")]
+    if earlier:
+        own = text[earlier[-1].end():m.start("num")].split("、")[-1]
+        before = own if re.search(r"[\u4e00-\u9fff]{2}", own) else text[clause_start:earlier[0].start()]
+    before = _ASIDE.sub("", before).strip().strip("，,、（(）)")
+    before = _VERBS.sub(lambda g: "" if len(before) > len(g[0]) + 1 else g[0], before)
+    before = _tail(_LEAD.sub("", before), METRIC_BEFORE_MAX)
+    after = _ASIDE.sub("", text[m.end():clause_end]).strip()
+    after = _head(re.split(r"[，,；;。、]", after)[0], METRIC_AFTER_MAX)
     metric = before
     if after and re.search(r"[\u4e00-\u9fff]{2}", after):
         metric = f"{before}…{after}" if before else after

@@ -38,12 +38,13 @@ TOPIC_WORDS: dict[str, str] = {
     # grid management, petitions, disputes, law enforcement, community self-government, civility campaigns
     "governance": "网格 调处 巡逻 信访 上访 接访 矛盾 纠纷 调解 执法 违建 违法建设 拆违 违章 占道 治理 12345 热线 "
                   "工单 诉求 投诉 矫正 安置帮教 维稳 平安 扫黑 综治 法治 普法 法律 学法 自治 议事 业主委员会 "
-                  "业委会 居委会 村委会 换届 文明创建 文明城市 创城 移风易俗 道德 村规民约 积分 志愿 禁毒 邪教 "
+                  "业委会 居委会 村委会 换届 文明 物管会 村转居 创城 移风易俗 道德 村规民约 积分 志愿 禁毒 邪教 "
                   "舆情 城管",
-    # party organisation, members, discipline, ideology and study (D: the redacted 党 of some reports)
+    # party organisation, members, discipline, ideology, study and propaganda
     "party_building": "党 两新组织 组织生活 学习强国 党建 党员 党组织 党支部 支部 党委 党工委 党总支 党课 "
                       "主题党日 三会一课 廉政 廉洁 纪律 纪检 纪委 监察 警示教育 理论学习 学习教育 主题教育 中心组 "
-                      "意识形态 宣讲 宣传思想 入党 作风 从严治党 巡察 D建 D员 D支部 D组织",
+                      "意识形态 宣讲 宣传思想 入党 作风 从严治党 巡察 理论武装 清廉 诫勉 处分 批评教育 书记 媒体 "
+                      "网评 舆论",
     # pollution, waste, greening, sanitation and the living environment
     "environment": "环境 环卫 园林 人居环境 农村人居环境 生态 环保 垃圾 污染 大气 蓝天 碧水 净土 散煤 扬尘 油烟 "
                    "噪声 污水 黑臭 河道 河长 河湖 河流 水体 绿化 植树 造林 林长 绿地 绿篱 毁绿 卫生死角 环境卫生 "
@@ -51,20 +52,26 @@ TOPIC_WORDS: dict[str, str] = {
     # housing, old residential compounds, roads, utilities and property management
     "urban_construction": "城市建设 管道 路面 人行道 桥梁 井盖 城建 城市更新 老旧小区 小区 改造 提质 房屋 危房 "
                           "棚户区 棚改 拆迁 征迁 征收 道路 公路 农村公路 街巷 背街小巷 路灯 管网 排水 雨污 供暖 "
-                          "供热 供水 物业 电梯 停车 车位 基础设施 市政 硬化 修缮 城中村 充电桩",
+                          "供热 供水 物业 电梯 停车 车位 基础设施 市政 硬化 修缮 城中村 充电桩 住宅 不动产",
     # government services, social insurance, health, education, culture and sport
-    "public_service": "政务服务 社会保障 就医 慢性病 慢病 书屋 科普 婚姻 政务 便民服务 便民 一网通办 办件 窗口 "
-                      "社保 社会保险 医保 医疗保险 养老保险 参保 医疗 卫生院 卫生服务 公共卫生 健康 体检 筛查 "
-                      "疫苗 接种 家庭医生 计生 计划生育 生育 教育 学校 托育 幼儿园 文化 文体 体育 健身 图书 文艺 "
-                      "演出 非遗 妇女 儿童 妇联 青少年 未成年人 退休 文明实践 公共服务",
+    "public_service": "政务服务 党群服务中心 代办 社会保障 就医 慢性病 慢病 书屋 科普 婚姻 政务 便民服务 便民 "
+                      "一网通办 办件 窗口 社保 社会保险 医保 医疗保险 养老保险 参保 医疗 卫生院 卫生服务 公共卫生 "
+                      "健康 体检 筛查 疫苗 接种 家庭医生 计生 计划生育 生育 学前教育 义务教育 学校 学生 托育 "
+                      "幼儿园 文化 文体 体育 健身 图书 文艺 演出 非遗 妇女 儿童 妇联 青少年 未成年人 退休 "
+                      "文明实践 公共服务",
     # farming, livestock, farmland, irrigation and rural revitalisation
     "agriculture": "农业 畜禽 动物防疫 玉米 水稻 大豆 小麦 农村 乡村振兴 粮食 粮食安全 耕地 种植 养殖 畜牧 农田 "
                    "水利 灌溉 沟渠 干渠 农机 农户 农民 合作社 家庭农场 撂荒 复耕 春耕 秋收 大棚 温室 棚膜 果蔬 "
                    "蔬菜 食用菌 农产品 秸秆 惠农 涉农 种子 化肥 牛 羊 猪",
     # ethnic and religious affairs, militia and veterans, population
-    "other": "民族 宗教 民兵 征兵 兵役 国防 退役军人 双拥 拥军 优抚 军属 人口 户籍 常住 流动人口",
+    "other": "民族 党管武装 武装部 人武 应急连 应急排 宗教 民兵 征兵 兵役 国防 退役军人 双拥 拥军 优抚 军属 人口 "
+             "户籍 常住 流动人口",
 }
 TOPICS: tuple[str, ...] = tuple(TOPIC_WORDS)
+# Words that hold a topic word but name no topic: 自治区 is a region, not self-government.
+NEUTRAL_WORDS = "自治区 自治州 自治县"
+# Some reports redact 党 as "D" (D支部, 从严治D); read it back where it stands beside Chinese text.
+REDACTED_PARTY = re.compile(r"(?<![A-Za-z0-9])D(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])D(?![A-Za-z0-9])")
 
 # How much a topic counts, by where its words are found (once per place). The statement's own clause says
 # what it measures, so it outweighs its sentence, its item's opening clause and its heading together; those
@@ -76,12 +83,14 @@ HEADING_WEIGHT = 1.5
 PARENT_WEIGHT = 1.0
 
 _WORD_TOPIC = {word: topic for topic, words in TOPIC_WORDS.items() for word in words.split()}
+_WORD_TOPIC.update({word: "" for word in NEUTRAL_WORDS.split()})
 _WORDS = re.compile("|".join(re.escape(w) for w in sorted(_WORD_TOPIC, key=len, reverse=True)))
 
 
 def topic_words(text: str) -> list[tuple[str, str]]:
     """(word, topic) of each topic word in ``text``, longest match first, left to right."""
-    return [(m[0], _WORD_TOPIC[m[0]]) for m in _WORDS.finditer(text)]
+    text = REDACTED_PARTY.sub("党", text)
+    return [(m[0], _WORD_TOPIC[m[0]]) for m in _WORDS.finditer(text) if _WORD_TOPIC[m[0]]]
 
 
 def _scores(text: str, weight: float) -> Counter:

@@ -102,3 +102,25 @@ def test_comparison_question_answers_with_a_cited_table(assistant):
 def test_english_comparison_is_framed_in_english(assistant):
     answer = assistant.ask("Compare the offices' 2024 investment targets")
     assert answer.answer.startswith("Figures the reports give") and "7亿元" in answer.answer
+
+
+def test_terms_joined_by_or_stand_for_one_another():
+    from assistant.query import understand
+
+    query = understand("哪些街道建了老年食堂或助餐点？", ["铁西街道"])
+    assert any(set(group) == {"食堂", "餐点"} for group in query.alternatives)
+
+
+@pytest.mark.parametrize("question, identifier", [("哪些街道提到了12345热线？", "12345"),
+                                                  ("有没有110联动机制", "110")])
+def test_identifier_numbers_are_key_terms_but_quantities_and_years_are_not(question, identifier):
+    from assistant.query import understand
+
+    assert identifier in understand(question, []).terms
+    assert not any(t.isdigit() for t in understand("2024年是否新建300户", []).terms)
+
+
+def test_a_question_naming_a_hotline_finds_every_office_that_mentions_it(assistant):
+    answer = assistant.ask("哪些街道提到了12345热线？")
+    assert {"铁西街道", "海西街道", "开元街道"} <= {c.office for c in answer.citations}
+    assert all("12345" in c.text for c in answer.citations)
