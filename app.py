@@ -251,7 +251,8 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
 
         listings = [table, remove_choice, office_filter, year_filter]
         chat_io = dict(inputs=[question, chatbot, turns, office_filter, year_filter, phase_filter],
-                       outputs=[chatbot, sources, turns, question])
+                       outputs=[chatbot, sources, turns, question],
+                       concurrency_limit=settings.answer_concurrency, concurrency_id="ask")
         question.submit(ask, **chat_io)
         chatbot.example_select(example_text, None, question).then(ask, **chat_io)
         clear.click(lambda: ([], sources_html(None, words), [], ""),

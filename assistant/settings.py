@@ -67,6 +67,9 @@ class Settings:
     auth: tuple[str, str] | None = field(default=None)  # optional (user, password) login
     max_upload_mb: int = 20  # a work report is well under 1 MB; anything larger is suspect
     ui_lang: str = "zh"  # interface language: "zh" for the offices' staff, "en" for English labels
+    # questions answered at once (Gradio's default is 1). Measured with tests/test_load.py (20 tabs,
+    # 2 cores): 1 leaves the queue idle between answers, 8 only time-slices them; 4 answered most
+    answer_concurrency: int = 4
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -84,7 +87,7 @@ class Settings:
             if (v := _env(name.upper())) is not None:
                 env[name] = v
         for name in ("embed_batch", "chunk_tokens", "min_chunk_tokens", "k", "fetch_k", "rrf_k",
-                     "max_sentences", "port", "max_upload_mb"):
+                     "max_sentences", "port", "max_upload_mb", "answer_concurrency"):
             if (v := _env(name.upper())) is not None:
                 env[name] = int(v)
         for name in ("lexical_weight", "dense_weight", "office_boost", "min_coverage",

@@ -1,9 +1,18 @@
 """A small real world: the seed corpus copied to a temp folder, the real Chroma on disk there, the
-real bundled embedding model, built once per session."""
+real bundled embedding model, built once per session; and `python app.py` served on a copy of it
+(``app_server``, for the browser and load tests)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,3 +67,49 @@ def built(tmp_path_factory, embedder):
 def assistant(built) -> Assistant:
     settings, index = built
     return Assistant(settings, index)
+
+
+APP_START_TIMEOUT_S = 120  # a cold start loads the embedding model and the index
+
+
+@contextmanager
+def app_server(settings: Settings, world: Path, **env: str):
+    """`python app.py` on a free port, on a copy of ``settings``' corpus and index in ``world``
+    (tests upload and remove reports; the shared world stays as it was). ``env`` adds
+    ``ASSISTANT_*`` settings. Yields {"url", "world"}; the app's output is in world/app.log."""
+    shutil.copytree(settings.corpus_dir, world / "corpus")
+    shutil.copytree(settings.index_dir, world / "index")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(world / "corpus"),
+           "ASSISTANT_INDEX_DIR": str(world / "index"), "ASSISTANT_DATA_DIR": str(world / "data"),
+           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env}
+    env.pop("ASSISTANT_LLM_BASE_URL", None)
+    log = (world / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with {proc.returncode}:\n{(world / 'app.log').read_text()}")
+            try:
+                urllib.request.urlopen(url + "/", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.perf_counter() - started > APP_START_TIMEOUT_S:
+                    pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n"
+                                f"{(world / 'app.log').read_text()}")
+                time.sleep(0.2)
+        print(f"\napp served after {time.perf_counter() - started:.1f} s")
+        yield {"url": url, "world": world}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

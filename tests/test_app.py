@@ -8,11 +8,6 @@ answer text is printed (run with -s to see it)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +24,7 @@ from assistant.labels import EN, ZH
 from assistant.library import add_report, remove_report
 from assistant.render import answer_html, esc, mark_in_passage, not_found_page, source_page, \
     sources_html
-from conftest import KAIYUAN, TIEXI, make_settings
+from conftest import KAIYUAN, TIEXI, app_server, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -44,44 +39,10 @@ TIMEOUT_MS = 20_000
 # --- the app in a subprocess, a browser ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def server(built, tmp_path_factory):
-    """`python app.py` on a free port, on a copy of the session's corpus and index (the tests
-    upload and remove reports; the shared world stays as it was)."""
+    """`python app.py` on a copy of the session's world (the tests upload and remove reports)."""
     settings, _ = built
-    world = tmp_path_factory.mktemp("app")
-    shutil.copytree(settings.corpus_dir, world / "corpus")
-    shutil.copytree(settings.index_dir, world / "index")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(world / "corpus"),
-           "ASSISTANT_INDEX_DIR": str(world / "index"), "ASSISTANT_DATA_DIR": str(world / "data"),
-           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
-           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    env.pop("ASSISTANT_LLM_BASE_URL", None)
-    log = (world / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited with {proc.returncode}:\n{(world / 'app.log').read_text()}")
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.perf_counter() - started > 120:
-                proc.kill()
-                pytest.fail(f"app.py did not serve in 120 s:\n{(world / 'app.log').read_text()}")
-            time.sleep(0.2)
-    print(f"\napp served after {time.perf_counter() - started:.1f} s")
-    yield {"url": url, "world": world}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with app_server(settings, tmp_path_factory.mktemp("app")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
