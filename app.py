@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -20,14 +21,16 @@ from starlette.routing import Mount
 from assistant.answer import Answer
 from assistant.chain import Assistant
 from assistant.errors import AssistantError
+from assistant.export import export_files
 from assistant.feedback import feedback_record, record_feedback
 from assistant.index import Index
 from assistant.labels import labels
 from assistant.library import UPLOAD_SUFFIXES, add_report, remove_report
-from assistant.render import APP_CSS, FONTS, answer_html, not_found_page, question_html, \
-    source_page, sources_html
+from assistant.render import APP_CSS, FONTS, TARGET_COLUMNS, answer_html, not_found_page, question_html, \
+    source_page, sources_html, target_rows, targets_count_html, topic_choices
 from assistant.retrieve import Filters
 from assistant.settings import Settings
+from assistant.targets import all_targets, filter_targets
 
 log = logging.getLogger("app")
 
@@ -202,7 +205,42 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
         gr.Info(html.escape(words["removed"].format(title=title, where=where or "-")))
         return refreshed()
 
+    exports = Path(tempfile.gettempdir()) / "assistant-exports"  # the Targets tab's downloads
+
+    def targets_view(offices: list, year: str, half: str, kind: str, topic: str, text: str):
+        """The Targets tab for these filters: rows, count, and the rows as CSV and Excel files."""
+        every = all_targets(index)
+        try:
+            shown = filter_targets(every, tuple(offices or ()), kind or "", topic or "",
+                                   int(year) if year else None, half or "", text or "")
+        except AssistantError as e:
+            warn(words["failed"], error=e)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        csv_path, xlsx_path = export_files(shown, exports)
+        return (target_rows(shown, words), targets_count_html(len(shown), len(every), words),
+                str(csv_path), str(xlsx_path))
+
+    def target_choices(every: list) -> tuple[list, list, list]:
+        """The choices of the office, year and topic filters: what the statements have."""
+        return (sorted({t.office for t in every}),
+                [(words["year_all"], ""), *sorted({str(t.year) for t in every if t.year})],
+                topic_choices(every, words))
+
+    def targets_refreshed(offices: list, year: str, half: str, kind: str, topic: str, text: str):
+        """The filters' choices as the reports are now (a choice that went away is dropped), then
+        the view. Run when the tab is opened, not also after each upload or removal: two refreshes
+        in flight could send a filter value that the other one's choices no longer hold."""
+        office_choices, year_choices, topics = target_choices(all_targets(index))
+        offices = [o for o in offices or () if o in office_choices]
+        year = year if year in year_choices[1:] else ""
+        topic = topic if topic in {k for _, k in topics} else ""
+        return (gr.update(choices=office_choices, value=offices), gr.update(choices=year_choices, value=year),
+                gr.update(choices=topics, value=topic), *targets_view(offices, year, half, kind, topic, text))
+
     reports, offices, years = choices()
+    every_target = all_targets(index)
+    target_offices, target_years, target_topics = target_choices(every_target)
+    csv_path, xlsx_path = export_files(every_target, exports)
     with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
         turns = gr.State([])  # one entry per answer: its chat index, the Answer, the filters used
         gr.HTML(f'<div class="app-head"><h1>{html.escape(words["title"])}</h1>'
@@ -248,6 +286,34 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
                             [(f"{r['title']}（{r['id']}）", r["id"]) for r in reports], value=None,
                             label=words["remove_choice"], elem_id="remove-choice")
                         remove = gr.Button(words["remove"], variant="stop", elem_id="remove")
+            with gr.Tab(words["tab_targets"], id="targets") as targets_tab:
+                with gr.Row(elem_id="targets-filters"):
+                    t_office = gr.Dropdown(target_offices, value=[], multiselect=True, scale=2,
+                                           label=words["office"], elem_id="t-office")
+                    t_year = gr.Dropdown(target_years, value="", scale=1, label=words["year"],
+                                         elem_id="t-year")
+                    t_half = gr.Radio([(words["half_all"], ""), (words["half_full"], "full"),
+                                       (words["half_H1"], "H1"), (words["half_H2"], "H2")], value="",
+                                      scale=3, label=words["half"], elem_id="t-half")
+                    t_kind = gr.Radio([(words["statement_all"], ""), (words["statement_target"], "target"),
+                                       (words["statement_achieved"], "achieved")], value="", scale=2,
+                                      label=words["statement"], elem_id="t-kind")
+                    t_topic = gr.Dropdown(target_topics, value="", scale=1,
+                                          label=words["topic"], elem_id="t-topic")
+                t_text = gr.Textbox(label=words["targets_search"], elem_id="t-text",
+                                    placeholder=words["targets_search_placeholder"])
+                with gr.Row(elem_id="targets-bar"):
+                    t_count = gr.HTML(targets_count_html(len(every_target), len(every_target), words),
+                                      elem_id="t-count")
+                    t_csv = gr.DownloadButton(words["export_csv"], value=str(csv_path), size="sm",
+                                              scale=0, min_width=120, elem_id="t-csv")
+                    t_xlsx = gr.DownloadButton(words["export_xlsx"], value=str(xlsx_path), size="sm",
+                                               scale=0, min_width=120, elem_id="t-xlsx")
+                t_table = gr.Dataframe(
+                    target_rows(every_target, words), headers=[words[k] for k in TARGET_COLUMNS],
+                    datatype=["html"] * len(TARGET_COLUMNS), label=words["targets_table"],
+                    interactive=False, wrap=True, elem_id="targets-table", max_height=600,
+                    column_widths=["9%", "8%", "18%", "10%", "7%", "9%", "39%"])
 
         listings = [table, remove_choice, office_filter, year_filter]
         chat_io = dict(inputs=[question, chatbot, turns, office_filter, year_filter, phase_filter],
@@ -259,6 +325,13 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
                     outputs=[chatbot, sources, turns, question])
         chatbot.clear(lambda: (sources_html(None, words), []), outputs=[sources, turns])
         chatbot.like(on_like, [turns], None)
+        t_filters = [t_office, t_year, t_half, t_kind, t_topic, t_text]
+        t_view = [t_table, t_count, t_csv, t_xlsx]
+        t_refresh = dict(fn=targets_refreshed, inputs=t_filters, outputs=[t_office, t_year, t_topic, *t_view])
+        for box in t_filters[:-1]:  # .input: a user's choice, not the choices refreshed below
+            box.input(targets_view, t_filters, t_view, trigger_mode="always_last")
+        t_text.change(targets_view, t_filters, t_view, trigger_mode="always_last")  # each edit, in full
+        targets_tab.select(**t_refresh)  # opening the tab shows the reports as they are now
         upload.upload(on_upload, [upload], [upload, *listings])
         remove.click(on_remove, [remove_choice], listings)
         demo.load(refreshed, None, listings)

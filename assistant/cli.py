@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--topic", default="")
     p.add_argument("--year", type=int, default=None)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    p.add_argument("--half", choices=["H1", "H2", "full"], default="", help="full: whole-year statements")
+    p.add_argument("--text", default="", help="words that must occur in the metric or sentence")
+    p.add_argument("--csv", type=Path, help="also write the table to this CSV file (UTF-8 with BOM)")
+    p.add_argument("--xlsx", type=Path, help="also write the table to this Excel file")
 
     p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
     p.add_argument("report_id")
@@ -196,9 +199,8 @@ def cmd_remove(settings: Settings, args) -> int:
 
 
 def cmd_targets(settings: Settings, args) -> int:
-    import csv
-
     from .embeddings import make_embedder
+    from .export import write_csv, write_xlsx
     from .index import Index
     from .targets import all_targets, filter_targets
 
@@ -208,16 +210,13 @@ def cmd_targets(settings: Settings, args) -> int:
         offices |= {r["office"] for r in index.reports() if name in r["office"]}
     if args.office and not offices:
         raise AssistantError(f"no report from {', '.join(args.office)}; see: python -m assistant docs")
-    rows = [t.to_json() for t in filter_targets(all_targets(index), tuple(offices), args.kind, args.topic,
-                                                   args.year)]
-    columns = ["office", "period", "kind", "topic", "metric", "qualifier", "value", "unit", "quote",
-               "report_id", "start", "end", "link"]
+    targets = filter_targets(all_targets(index), tuple(offices), args.kind, args.topic, args.year,
+                             args.half, args.text)
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with args.csv.open("w", newline="", encoding="utf-8-sig") as f:  # BOM: Excel opens it as UTF-8
-            writer = csv.DictWriter(f, columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(targets, args.csv)
+    if args.xlsx:
+        write_xlsx(targets, args.xlsx)
+    rows = [t.to_json() for t in targets]
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterator
+from urllib.parse import quote
 
 
 @dataclass
@@ -93,3 +94,12 @@ class Chunk:
     @property
     def breadcrumb(self) -> str:
         return " › ".join((self.title, *[p for p in self.section_path if p]))
+
+
+def source_link(report_id: str, paragraph_id: str = "", start: int | None = None,
+                end: int | None = None) -> str:
+    """/source/<report>?start=..&end=..#<paragraph>: the viewer highlights text[start:end]."""
+    link = f"/source/{quote(report_id, safe='')}"
+    if start is not None and end is not None:
+        link += f"?start={int(start)}&end={int(end)}"
+    return link + (f"#{quote(paragraph_id, safe='')}" if paragraph_id else "")

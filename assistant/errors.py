@@ -48,3 +48,8 @@ class UnknownReportError(AssistantError):
 
 class TemplateError(AssistantError):
     pass
+
+
+class UnknownChoiceError(AssistantError):
+    def __init__(self, what: str, value: str, choices):
+        super().__init__(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")

@@ -1,6 +1,6 @@
 """HTML for the app: an answer with its citation markers linked to the source viewer, the sources
-panel beside the chat, and the source viewer page (a whole report by its sections, the cited
-sentence highlighted).
+panel beside the chat, the rows of the Targets tab, and the source viewer page (a whole report by
+its sections, the cited sentence highlighted).
 
 Report text is data and a question is user input: every piece of either goes through ``esc``,
 so neither can become markup. Chat messages are rendered by Gradio as Markdown; ``esc`` also
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import quote
 
 from .answer import Answer, Citation
-from .documents import Paragraph, Report, Section
+from .documents import Paragraph, Report, Section, source_link
+from .targets import Target
 
 INLINE = re.compile(r"\*\*(.+?)\*\*|\[(\d{1,3})\]")  # the answerers' only inline markup
 BULLET = re.compile(r"^\s*[-*•]\s+")
@@ -26,15 +26,6 @@ _MARKDOWN_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"})
 def esc(text: object) -> str:
     """HTML-escape, and make Markdown's syntax characters inert."""
     return html.escape(str(text), quote=True).translate(_MARKDOWN_CHARS)
-
-
-def source_link(report_id: str, paragraph_id: str = "", start: int | None = None,
-                end: int | None = None) -> str:
-    """/source/<report>?start=..&end=..#<paragraph>: the viewer highlights text[start:end]."""
-    link = f"/source/{quote(report_id, safe='')}"
-    if start is not None and end is not None:
-        link += f"?start={int(start)}&end={int(end)}"
-    return link + (f"#{quote(paragraph_id, safe='')}" if paragraph_id else "")
 
 
 def citation_link(c: Citation) -> str:
@@ -155,6 +146,64 @@ def _locate(haystack: str, needle: str) -> tuple[int, int] | None:
     if at < 0:
         return None
     return keep[at], keep[at + len(target) - 1] + 1
+
+
+# --- the targets table ------------------------------------------------------------------------
+TARGET_COLUMNS = ("col_office", "col_period", "col_metric", "col_value", "col_statement", "col_topic",
+                  "col_sentence")  # label keys of the Targets tab's columns
+
+
+def target_rows(targets: list[Target], words: dict) -> list[list[str]]:
+    """One row of HTML cells per statement (the table renders them as HTML, so each is escaped);
+    the sentence links to the source viewer with the clause highlighted."""
+    rows = []
+    for t in targets:
+        where = " › ".join(p for p in (t.title, t.section) if p)
+        at = t.sentence.find(t.quote)
+        sentence = (esc(t.sentence) if at < 0 else
+                    f"{esc(t.sentence[:at])}<strong>{esc(t.quote)}</strong>{esc(t.sentence[at + len(t.quote):])}")
+        rows.append([esc(t.office), esc(target_period(t, words)), esc(t.metric), esc(target_value(t, words)),
+                     esc(words.get(f"statement_{t.kind}", t.kind)), esc(words.get(f"topic_{t.topic}", t.topic)),
+                     f'<a class="target-src" href="{esc(t.link)}" target="_blank" rel="noopener" '
+                     f'title="{esc(where)}" data-report="{esc(t.report_id)}">{sentence}</a>'])
+    return rows
+
+
+def target_period(t: Target, words: dict) -> str:
+    """2024年上半年 / 2024 H1; a whole year is the year alone."""
+    half = words.get(f"half_{t.half}", t.half) if t.half else ""
+    if t.year is None:
+        return half
+    return words["period_format"].format(year=t.year, half=half).strip()
+
+
+def target_value(t: Target, words: dict) -> str:
+    """The value as the table shows it: 不少于8次, 1–2个, 100余人, 100人以上, or undisclosed (XX)."""
+    if t.value is None:
+        return words["undisclosed"].format(unit=t.unit)
+    number = _number(t.value) + (f"–{_number(t.value_max)}" if t.value_max is not None else "")
+    if t.qualifier in ("余", "多"):
+        return f"{number}{t.qualifier}{t.unit}"
+    if t.qualifier == "以上":
+        return f"{number}{t.unit}以上"
+    return f"{t.qualifier}{number}{t.unit}"
+
+
+def _number(value: float) -> str:
+    return f"{value:f}".rstrip("0").rstrip(".")  # 7, 0.06, 1729470.5: never 7.0 or 1.7e+06
+
+
+def topic_choices(targets: list[Target], words: dict) -> list[tuple[str, str]]:
+    """(label, topic) for the topic filter: "all", then the topics the statements have, in the
+    order of the label table (a topic with no label last, by its name)."""
+    present = {t.topic for t in targets}
+    order = [k[len("topic_"):] for k in words if k.startswith("topic_") and k != "topic_all"]
+    topics = [k for k in order if k in present] + sorted(present - set(order))
+    return [(words["topic_all"], "")] + [(words.get(f"topic_{k}", k), k) for k in topics]
+
+
+def targets_count_html(shown: int, total: int, words: dict) -> str:
+    return f'<p class="targets-count">{esc(words["targets_count"].format(shown=shown, total=total))}</p>'
 
 
 # --- the source viewer --------------------------------------------------------------------------
@@ -291,7 +340,8 @@ p:target:not(.cited){{background:#fffbeb}}
 
 # The Gradio page: chat messages, the sources panel, citation links.
 APP_CSS = f"""
-.gradio-container, #reports-table td, #reports-table th, #reports-table span{{font-family:{FONTS} !important}}
+.gradio-container, #reports-table td, #reports-table th, #reports-table span, #targets-table th,
+#targets-table span{{font-family:{FONTS} !important}}
 .app-head h1{{font-size:20px;margin:0}} .app-head p{{margin:2px 0 0;color:#6b7280;font-size:14px}}
 #sources{{height:calc(100vh - 190px);min-height:420px;overflow:auto;padding-right:4px}}
 .sources-head{{font-size:15px !important;margin:0 0 8px !important;color:var(--body-text-color-subdued)}}
@@ -311,4 +361,9 @@ a.cite:hover{{text-decoration:underline !important}}
 .answer table.compare{{border-collapse:collapse;font-size:13px;margin:6px 0}}
 .answer table.compare th, .answer table.compare td{{border:1px solid var(--border-color-primary);
   padding:3px 6px;text-align:left;vertical-align:top}}
+#targets-filters{{gap:8px;align-items:end}} #targets-filters > *{{min-width:140px}}
+#targets-bar{{align-items:center}} .targets-count{{margin:0;color:#6b7280;font-size:14px}}
+#targets-table a.target-src{{color:inherit;text-decoration:none}}
+#targets-table a.target-src:hover{{color:#2563eb;text-decoration:underline}}
+#targets-table a.target-src strong{{color:#b45309}}
 """

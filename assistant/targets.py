@@ -11,8 +11,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from .chunking import sentence_spans
-from .documents import Report
-from .textnorm import PAYWALL
+from .documents import Report, source_link
+from .errors import UnknownChoiceError
+from .textnorm import PAYWALL, fold
 from .topics import classify_topic
 
 CN_DIGITS = "零一二两三四五六七八九十百千万"
@@ -54,8 +55,13 @@ class Target:
     def period(self) -> str:
         return " ".join(str(p) for p in (self.year, self.half) if p)
 
+    @property
+    def link(self) -> str:
+        """The source viewer at this statement's paragraph, its clause highlighted."""
+        return source_link(self.report_id, self.paragraph_id, self.sentence_start, self.sentence_end)
+
     def to_json(self) -> dict:
-        return {**asdict(self), "period": self.period, "link": f"/source/{self.report_id}#{self.paragraph_id}"}
+        return {**asdict(self), "period": self.period, "link": self.link}
 
 
 def chinese_number(text: str) -> float | None:
@@ -216,10 +222,23 @@ def extract_targets(report: Report) -> list[Target]:
     return out
 
 
+KINDS = ("target", "achieved")
+HALVES = ("H1", "H2", "full")  # first half, second half, or a whole year (a statement with no half)
+
+
 def filter_targets(targets: list[Target], offices=(), kind: str = "", topic: str = "",
-                   year: int | None = None) -> list[Target]:
+                   year: int | None = None, half: str = "", text: str = "") -> list[Target]:
+    """The statements that pass every filter given; an empty filter passes everything. ``text``:
+    each of its words must occur in the metric or the sentence (full-width folded, any case)."""
+    if kind and kind not in KINDS:
+        raise UnknownChoiceError("kind", kind, KINDS)
+    if half and half not in HALVES:
+        raise UnknownChoiceError("half", half, HALVES)
+    words = fold(text).split()
     return [t for t in targets if (not offices or t.office in offices) and (not kind or t.kind == kind)
-            and (not topic or t.topic == topic) and (year is None or t.year == year)]
+            and (not topic or t.topic == topic) and (year is None or t.year == year)
+            and (not half or t.half == ("" if half == "full" else half))
+            and all(w in fold(f"{t.metric}\n{t.sentence}") for w in words)]
 
 
 _extracted: dict[tuple[str, str], list[Target]] = {}  # (report id, text hash) -> its statements

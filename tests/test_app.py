@@ -19,12 +19,14 @@ from assistant.answer import Answer, Citation
 from assistant.documents import Paragraph, Report, Section
 from assistant.embeddings import make_embedder
 from assistant.errors import UnsupportedFileError
+from assistant.export import COLUMNS, export_rows
 from assistant.index import Index
 from assistant.labels import EN, ZH
 from assistant.library import add_report, remove_report
 from assistant.render import answer_html, esc, mark_in_passage, not_found_page, source_page, \
-    sources_html
-from conftest import KAIYUAN, TIEXI, app_server, make_settings
+    sources_html, target_period, target_rows, target_value
+from assistant.targets import Target, all_targets, filter_targets
+from conftest import HAIXI, KAIYUAN, TIEXI, app_server, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -93,8 +95,8 @@ def ask(page, question: str) -> float:
     return page.evaluate("window.__first - window.__enter")
 
 
-def choose_office(page, office: str) -> None:
-    page.locator("#f-office input").click()
+def choose_office(page, office: str, box: str = "#f-office") -> None:
+    page.locator(f"{box} input").click()
     page.get_by_role("option", name=office, exact=True).click()
     page.locator("body").click(position={"x": 5, "y": 5})  # close the list
 
@@ -179,11 +181,159 @@ def test_question_text_is_shown_not_run(page):
     assert "<img src=x" in page.locator("#chat .q").last.inner_text()
 
 
-def test_uploaded_report_is_answerable_and_can_be_removed(page, server, tmp_path):
+# --- the Targets tab ------------------------------------------------------------------------------
+TIEXI_ECONOMY = dict(offices=("铁西街道",), kind="target", topic="economy")
+
+
+def shown_rows(page) -> list[list[str]]:
+    return page.locator("#targets-table .virtual-row").evaluate_all(
+        "rows => rows.map(r => Array.from(r.querySelectorAll('[role=gridcell]'), c => c.innerText.trim()))")
+
+
+def expected_rows(targets: list[Target]) -> list[list[str]]:
+    return [[t.office, target_period(t, ZH), t.metric, target_value(t, ZH), ZH[f"statement_{t.kind}"],
+             ZH[f"topic_{t.topic}"], t.sentence] for t in targets]
+
+
+def wait_for_count(page, shown: int, total: int) -> None:
+    from playwright.sync_api import TimeoutError
+
+    expected = ZH["targets_count"].format(shown=shown, total=total)
+    try:
+        page.wait_for_function("text => document.querySelector('#t-count').innerText.trim() === text",
+                               arg=expected)
+    except TimeoutError:
+        assert page.locator("#t-count").inner_text().strip() == expected
+
+
+def wait_for_rows(page, expected: list[list[str]]) -> None:
+    """The table shows exactly these rows (all of them: few enough not to be virtualised away)."""
+    from playwright.sync_api import TimeoutError
+
+    try:
+        page.wait_for_function("""expected => JSON.stringify(Array.from(
+            document.querySelectorAll('#targets-table .virtual-row'),
+            r => Array.from(r.querySelectorAll('[role=gridcell]'), c => c.innerText.trim())))
+            === JSON.stringify(expected)""", arg=expected, timeout=TIMEOUT_MS)
+    except TimeoutError:
+        assert shown_rows(page) == expected
+
+
+def open_targets(page, total: int) -> None:
+    page.get_by_role("tab", name="指标").click()
+    wait_for_count(page, total, total)
+
+
+def filter_tiexi_economy_targets(page, targets: list[Target]) -> list[Target]:
+    """Office 铁西街道, kind 目标, topic 经济发展 in the Targets tab; returns the statements expected."""
+    choose_office(page, "铁西街道", "#t-office")
+    wait_for_count(page, len(filter_targets(targets, ("铁西街道",))), len(targets))
+    page.locator("#t-kind").get_by_label("目标", exact=True).check()
+    page.locator("#t-topic input").click()
+    page.get_by_role("option", name="经济发展", exact=True).click()
+    expected = filter_targets(targets, **TIEXI_ECONOMY)
+    wait_for_count(page, len(expected), len(targets))
+    wait_for_rows(page, expected_rows(expected))
+    return expected
+
+
+def test_targets_tab_filters_by_office_kind_topic_and_words(page, built):
+    targets = all_targets(built[1])
+    open_targets(page, len(targets))
+    assert {r[0] for r in shown_rows(page)} >= {"铁西街道"}  # the first rows, unfiltered
+
+    choose_office(page, "开元街道", "#t-office")
+    kaiyuan = filter_targets(targets, ("开元街道",))
+    wait_for_count(page, len(kaiyuan), len(targets))
+    rows = shown_rows(page)
+    assert rows and {r[0] for r in rows} == {"开元街道"} and not any("24%" in r[3] for r in rows)
+    page.locator("#t-office .remove-all").click()
+
+    choose_office(page, "铁西街道", "#t-office")
+    tiexi = filter_targets(targets, ("铁西街道",))
+    wait_for_count(page, len(tiexi), len(targets))
+    page.locator("#t-kind").get_by_label("已完成", exact=True).check()  # a plan: nothing achieved yet
+    wait_for_count(page, len(filter_targets(tiexi, kind="achieved")), len(targets))
+    assert filter_targets(tiexi, kind="achieved") == [] and shown_rows(page) == []
+
+    page.locator("#t-kind").get_by_label("目标", exact=True).check()
+    page.locator("#t-topic input").click()
+    page.get_by_role("option", name="经济发展", exact=True).click()
+    economy = filter_targets(targets, **TIEXI_ECONOMY)
+    wait_for_count(page, len(economy), len(targets))
+    wait_for_rows(page, expected_rows(economy))
+    assert ["铁西街道", "2024年", "规上工业总产值前三季度", "24%", "目标", "经济发展",
+            "规上工业总产值前三季度计划增长24%"] in shown_rows(page)
+    assert len(economy) < len(filter_targets(tiexi, kind="target"))  # the topic filter took some away
+
+    page.locator("#t-text textarea").fill("产值")
+    wait_for_rows(page, expected_rows(filter_targets(targets, **TIEXI_ECONOMY, text="产值")))
+    assert {r[2] for r in shown_rows(page)} == {"规上工业总产值前三季度", "建筑业总产值"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#t-text textarea").fill("")
+    wait_for_rows(page, expected_rows(economy))
+    page.wait_for_function("""() => Array.from(document.querySelectorAll(
+        '#targets-table [data-testid=status-tracker], #t-count [data-testid=status-tracker]'))
+        .every(s => s.classList.contains('hide'))""")  # no update under way: not greyed out
+    page.screenshot(path=str(ARTIFACTS / "targets_tab.png"))
+
+
+def test_a_targets_row_opens_its_sentence_in_the_source_viewer(page, built):
+    targets = all_targets(built[1])
+    open_targets(page, len(targets))
+    expected = filter_tiexi_economy_targets(page, targets)
+    target = next(t for t in expected if t.quote == "24%")
+    link = page.locator("#targets-table a.target-src", has_text="24%")
+    assert link.get_attribute("href") == target.link == \
+        f"/source/{TIEXI}?start={target.sentence_start}&end={target.sentence_end}#{target.paragraph_id}"
+    with page.context.expect_page() as opened:
+        link.click()
+    source = opened.value
+    source.wait_for_load_state()
+    assert source.url.endswith(target.link)
+    assert source.locator("p.cited mark").all_inner_texts() == ["规上工业总产值前三季度计划增长24%"]
+    assert source.locator("p.cited").get_attribute("id") == target.paragraph_id
+    assert source.locator("h1").inner_text() == "铁西街道2024年工作计划"
+
+
+def test_targets_download_as_csv_and_excel_holds_the_filtered_rows(page, built, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    targets = all_targets(built[1])
+    open_targets(page, len(targets))
+    expected = export_rows(filter_tiexi_economy_targets(page, targets))
+    assert any(r["quote"] == "24%" and r["metric"] == "规上工业总产值前三季度" for r in expected)
+
+    with page.expect_download() as download:
+        page.locator("#t-csv").click()
+    assert download.value.suggested_filename == "targets.csv"
+    path = tmp_path / "targets.csv"
+    download.value.save_as(path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows == [{c: "" if v is None else str(v) for c, v in row.items()} for row in expected]
+
+    with page.expect_download() as download:
+        page.locator("#t-xlsx").click()
+    assert download.value.suggested_filename == "targets.xlsx"
+    download.value.save_as(tmp_path / "targets.xlsx")
+    header, *cells = load_workbook(tmp_path / "targets.xlsx").active.iter_rows(values_only=True)
+    assert header == COLUMNS
+    assert [dict(zip(header, r)) for r in cells] == \
+        [{c: None if v == "" else v for c, v in row.items()} for row in expected]
+
+
+def test_uploaded_report_is_answerable_and_can_be_removed(page, server, built, tmp_path):
     report = tmp_path / "测试街道2024年工作计划.txt"
     report.write_text(NEW_REPORT, encoding="utf-8")
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"not a pdf at all")
+    total = len(all_targets(built[1]))
+    open_targets(page, total)
     page.get_by_role("tab", name="报告").click()
     page.locator("#upload input[type=file]").set_input_files([str(report), str(broken)])
     page.locator("#reports-table", has_text="测试街道").wait_for()
@@ -195,6 +345,12 @@ def test_uploaded_report_is_answerable_and_can_be_removed(page, server, tmp_path
     assert "3家" in page.locator("#chat .answer").last.inner_text()
     assert cited_offices(page) == {"测试街道"}
 
+    page.get_by_role("tab", name="指标").click()  # its statement is in the targets table
+    wait_for_count(page, total + 1, total + 1)
+    choose_office(page, "测试街道", "#t-office")
+    wait_for_count(page, 1, total + 1)
+    assert [(r[0], r[3]) for r in shown_rows(page)] == [("测试街道", "3家")]
+
     page.get_by_role("tab", name="报告").click()
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="测试街道", exact=False).click()
@@ -202,6 +358,9 @@ def test_uploaded_report_is_answerable_and_can_be_removed(page, server, tmp_path
     page.wait_for_function("() => !document.querySelector('#reports-table').innerText.includes('测试街道')")
     assert (server["world"] / "data" / "removed" / report.name).exists()
     assert not (server["world"] / "corpus" / report.name).exists()
+    page.get_by_role("tab", name="指标").click()  # gone from the table and its office filter
+    wait_for_count(page, total, total)
+    assert page.locator("#t-office .token").count() == 0
 
 
 def test_source_viewer_serves_only_known_reports(server):
@@ -292,6 +451,44 @@ def test_source_page_highlights_exactly_the_cited_text_and_escapes_the_report():
 def test_every_label_exists_in_both_languages():
     assert ZH.keys() == EN.keys()
     assert esc("[1]") == "&#91;1&#93;"
+
+
+def target(**kw) -> Target:
+    base = dict(report_id="r_1", office="铁西街道", title="标题", year=2024, half="H1", section="一、经济",
+                metric="<b>产值</b>", value=8.0, value_max=None, unit="次", qualifier="不少于", kind="target",
+                topic="economy", quote="8次", start=14, end=16, sentence="全年<i>不少于</i>8次", paragraph_id="p#2",
+                sentence_start=10, sentence_end=17)
+    return Target(**{**base, **kw})
+
+
+def test_targets_rows_escape_report_text_and_link_the_clause():
+    office, period, metric, value, kind, topic, sentence = target_rows([target()], ZH)[0]
+    assert (office, period, value, kind, topic) == ("铁西街道", "2024年上半年", "不少于8次", "目标", "经济发展")
+    assert metric == "&lt;b&gt;产值&lt;/b&gt;" and "<i>" not in sentence and "&lt;i&gt;" in sentence
+    assert sentence.startswith('<a class="target-src" href="/source/r&#95;1?start=10&amp;end=17&#35;p%232" '
+                               'target="_blank" rel="noopener"')
+    assert "<strong>8次</strong></a>" in sentence
+    assert target_rows([target()], EN)[0][1:6] == ["2024 H1", "&lt;b&gt;产值&lt;/b&gt;", "不少于8次", "target",
+                                                   "economy"]
+
+
+def test_target_values_and_periods_read_as_written():
+    assert target_value(target(value=None, quote="XX万元", unit="万元", qualifier=""), ZH) == "未公开（万元）"
+    assert target_value(target(value=None, unit="人", qualifier=""), EN) == "undisclosed (人)"
+    assert target_value(target(value=100.0, unit="人", qualifier="余"), ZH) == "100余人"
+    assert target_value(target(value=90.0, unit="%", qualifier="以上"), ZH) == "90%以上"
+    assert target_value(target(value=1.0, value_max=2.0, unit="个", qualifier=""), ZH) == "1–2个"
+    assert target_value(target(value=1729470.5, unit="元", qualifier=""), ZH) == "1729470.5元"
+    assert target_value(target(value=0.06, unit="亿元", qualifier=""), ZH) == "0.06亿元"
+    assert target_period(target(half=""), ZH) == "2024年" and target_period(target(year=None, half="H2"), ZH) == "下半年"
+
+
+def test_every_topic_and_kind_of_the_reports_has_a_label(built):
+    targets = all_targets(built[1])
+    for words in (ZH, EN):
+        assert {f"topic_{t.topic}" for t in targets} <= words.keys()
+        assert {f"statement_{t.kind}" for t in targets} <= words.keys()
+    assert any(t.value is None for t in targets if t.report_id == HAIXI)  # undisclosed XX amounts are listed
 
 
 @pytest.fixture

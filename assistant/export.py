@@ -1,0 +1,86 @@
+"""The targets table as files to download: CSV (UTF-8 with a byte-order mark, so Excel reads the
+Chinese) and Excel .xlsx, one row per statement with its report id, offsets and source-viewer link.
+The CLI (``targets --csv/--xlsx``) and the app's Targets tab both write through here.
+
+A cell that starts with = + - @ would be run as a formula by a spreadsheet; report text is data
+(an uploaded report can hold anything), so text cells are written so that it never is."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .targets import Target
+
+COLUMNS = ("office", "period", "kind", "topic", "metric", "qualifier", "value", "value_max", "unit", "quote",
+           "sentence", "title", "section", "report_id", "paragraph_id", "start", "end", "sentence_start",
+           "sentence_end", "link")
+NUMERIC = {"value", "value_max", "start", "end", "sentence_start", "sentence_end"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+KEEP_EXPORTS_S = 600  # a download is copied into Gradio's cache at once; older files are litter
+
+
+def export_rows(targets: list[Target]) -> list[dict]:
+    """The exported columns of each statement; whole numbers as int (7, not 7.0), None undisclosed."""
+    rows = []
+    for t in targets:
+        data = t.to_json()
+        row = {c: data[c] for c in COLUMNS}
+        for c in ("value", "value_max"):
+            if isinstance(row[c], float) and row[c].is_integer():
+                row[c] = int(row[c])
+        rows.append(row)
+    return rows
+
+
+def write_csv(targets: list[Target], path: Path) -> Path:
+    """UTF-8 with a BOM; an undisclosed value is an empty cell; text that a spreadsheet would read
+    as a formula gets a leading apostrophe."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in export_rows(targets):
+            writer.writerow(["" if v is None else v if c in NUMERIC else _inert(str(v))
+                             for c, v in row.items()])
+    return path
+
+
+def write_xlsx(targets: list[Target], path: Path) -> Path:
+    """One sheet, the header row frozen; numbers as numbers, text always as text (never a formula)."""
+    from openpyxl import Workbook  # only when asked: the CLI and the app start without it
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "targets"
+    sheet.append(COLUMNS)
+    for r, row in enumerate(export_rows(targets), start=2):
+        for c, (column, value) in enumerate(row.items(), start=1):
+            cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
+            if column not in NUMERIC and cell.value is not None:
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula
+    sheet.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
+    """targets.csv and targets.xlsx in a new sub-folder of ``folder`` (two users exporting at once
+    get their own files); sub-folders older than KEEP_EXPORTS_S are removed first."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        try:
+            if old.is_dir() and time.time() - old.stat().st_mtime > KEEP_EXPORTS_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except FileNotFoundError:  # removed by another export just now
+            pass
+    here = Path(tempfile.mkdtemp(dir=folder))
+    return write_csv(targets, here / "targets.csv"), write_xlsx(targets, here / "targets.xlsx")
+
+
+def _inert(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text

@@ -1,0 +1,92 @@
+"""The targets table's filters, source links and exports (CSV with a BOM, Excel), on the real reports."""
+
+import csv
+import os
+from dataclasses import replace
+
+import pytest
+
+from assistant.errors import UnknownChoiceError
+from assistant.export import COLUMNS, export_files, export_rows, write_csv, write_xlsx
+from assistant.index import load_manifest
+from assistant.parse import read_report
+from assistant.targets import extract_targets, filter_targets
+from conftest import CORPUS, HAIXI, LIAOXI, TIEXI
+
+
+def report_of(report_id):
+    return read_report(CORPUS / f"{report_id}.txt", CORPUS, load_manifest(CORPUS).get(report_id))
+
+
+def targets_of(report_id):
+    return extract_targets(report_of(report_id))
+
+
+
+def test_link_opens_the_viewer_on_the_clause():
+    report = report_of(TIEXI)
+    t = next(t for t in extract_targets(report) if t.quote == "24%")
+    assert t.link == f"/source/{TIEXI}?start={t.sentence_start}&end={t.sentence_end}#{t.paragraph_id}"
+    assert report.text[t.sentence_start:t.sentence_end] == t.sentence == "规上工业总产值前三季度计划增长24%"
+    assert t.to_json()["link"] == t.link
+
+
+def test_filters_by_half_words_and_reject_unknown_choices():
+    liaoxi = targets_of(LIAOXI)
+    assert {t.half for t in filter_targets(liaoxi, half="H2")} == {"H2"}
+    assert filter_targets(liaoxi, half="full") == [] and filter_targets(targets_of(TIEXI), half="full")
+    found = filter_targets(liaoxi, text="垃圾  清理")  # every word, anywhere in metric or sentence
+    assert found and all("垃圾" in t.metric + t.sentence and "清理" in t.metric + t.sentence for t in found)
+    assert filter_targets(targets_of(TIEXI), text="ＧＤＰ产值") == []  # folded, not ignored
+    with pytest.raises(UnknownChoiceError, match="unknown kind 'goal'; choose one of: target, achieved"):
+        filter_targets(liaoxi, kind="goal")
+    with pytest.raises(UnknownChoiceError, match="unknown half"):
+        filter_targets(liaoxi, half="Q3")
+
+
+def test_csv_export_has_a_bom_and_every_column(tmp_path):
+    targets = targets_of(HAIXI)
+    path = write_csv(targets, tmp_path / "out" / "t.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese as UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == COLUMNS
+    assert rows == [{c: "" if v is None else str(v) for c, v in row.items()} for row in export_rows(targets)]
+    undisclosed = [r for r in rows if r["quote"].startswith("XX")]
+    assert undisclosed and all(r["value"] == "" for r in undisclosed)
+    assert all(r["link"] == f"/source/{HAIXI}?start={r['sentence_start']}&end={r['sentence_end']}"
+                           f"#{r['paragraph_id']}" for r in rows)
+
+
+def test_xlsx_export_holds_numbers_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    targets = targets_of(TIEXI)
+    sheet = load_workbook(write_xlsx(targets, tmp_path / "t.xlsx")).active
+    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert tuple(header) == COLUMNS
+    assert cells == [[None if v == "" else v for v in row.values()] for row in export_rows(targets)]
+    seven = next(dict(zip(header, r)) for r in cells if r[header.index("quote")] == "7亿元")
+    assert seven["value"] == 7 and isinstance(seven["value"], int) and seven["office"] == "铁西街道"
+
+
+def test_exported_text_never_becomes_a_formula(tmp_path):
+    from openpyxl import load_workbook
+
+    t = replace(targets_of(TIEXI)[0], metric='=HYPERLINK("http://x","y")', sentence="+1", qualifier="@a")
+    with write_csv([t], tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert row["metric"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["sentence"] == "'+1" and row["qualifier"] == "'@a"
+    cell = load_workbook(write_xlsx([t], tmp_path / "t.xlsx")).active.cell(row=2, column=COLUMNS.index("metric") + 1)
+    assert cell.data_type == "s" and cell.value == t.metric
+
+
+def test_export_files_go_to_a_new_folder_each_time_and_old_ones_are_removed(tmp_path):
+    targets = targets_of(TIEXI)
+    first = export_files(targets, tmp_path)
+    second = export_files(targets[:1], tmp_path)
+    assert first[0].parent != second[0].parent and [p.name for p in second] == ["targets.csv", "targets.xlsx"]
+    os.utime(first[0].parent, (0, 0))  # as if written long ago
+    export_files(targets, tmp_path)
+    assert not first[0].parent.exists() and second[0].exists()
