@@ -216,11 +216,12 @@ def source_page(report: Report, words: dict, start: int | None = None, end: int 
                                        "、".join(map(str, report.years)), kind, report.source, report.date)
                       if x)
     toc = "".join(_toc(s, span) for s in report.sections)
-    body = "".join(_section(report.text, s, span) for s in report.sections)
+    body = (_outside(report, "header", span) + "".join(_section(report.text, s, span) for s in report.sections)
+            + _outside(report, "signature", span))
     note = f'<p class="hint">{esc(words["cited_here"])}</p>' if span else ""
     return _page(words, esc(report.title), nonce, f"""
 <header><a class="back" href="/">{esc(words["back"])}</a>
-<h1>{esc(report.title)}</h1><p class="meta">{meta}</p>{note}</header>
+<h1 id="top">{_cited_line(report.text, report.title, 0, span)}</h1><p class="meta">{meta}</p>{note}</header>
 <div class="layout"><nav><h2>{esc(words["contents"])}</h2><ul>{toc}</ul></nav>
 <article>{body}</article></div>""")
 
@@ -243,6 +244,30 @@ def _toc(section: Section, span: tuple[int, int] | None) -> str:
     return f'<li><a href="#{esc(section.id)}"{cls}>{esc(section.heading)}</a>{nested}</li>'
 
 
+def _outside(report: Report, kind: str, span: tuple[int, int] | None) -> str:
+    """The lines outside the sections that answers can cite: a web header (its publication time),
+    a signature block (the office and the date). Advertising stays out."""
+    lines = [(s, e) for s, e, k in report.excluded if k == kind]
+    if not lines:
+        return ""
+    out = []
+    for s, e in lines:
+        marks = [span is not None and span[0] <= i < span[1] for i in range(s, e)]
+        cls = ' class="cited"' if any(marks) else ""
+        out.append(f"<p{cls}>{_runs(report.text[s:e], marks, 0)}</p>")
+    return f'<div id="{kind}" class="{kind}">{"".join(out)}</div>'
+
+
+def _cited_line(text: str, line: str, near: int, span: tuple[int, int] | None) -> str:
+    """A heading or the title, escaped; marked when the cited span is that line of the text (an
+    answer about the reports themselves cites a report's title or the heading of one of its parts)."""
+    at = text.find(line, near) if line else -1
+    if span is None or at < 0 or not (span[0] < at + len(line) and span[1] > at):
+        return esc(line)
+    marks = [span[0] <= i < span[1] for i in range(at, at + len(line))]
+    return _runs(line, marks, 0)
+
+
 def _overlaps(p: Paragraph, span: tuple[int, int]) -> bool:
     return span[0] < p.end and span[1] > p.start
 
@@ -251,7 +276,8 @@ def _section(text: str, section: Section, span: tuple[int, int] | None) -> str:
     level = min(section.level + 2, 6)  # part -> h2, 一、 -> h3, （一） -> h4, 1. -> h5
     first = section.paragraphs[0] if section.paragraphs else None
     inline = bool(section.heading) and first is not None and first.text.startswith(section.heading)
-    heading = f"<h{level}>{esc(section.heading)}</h{level}>" if section.heading and not inline else ""
+    heading = f"<h{level}>{_cited_line(text, section.heading, section.start, span)}</h{level}>" \
+        if section.heading and not inline else ""
     paragraphs = "".join(_paragraph(text, p, span, len(section.heading) if inline and p is first else 0)
                          for p in section.paragraphs)
     children = "".join(_section(text, c, span) for c in section.children)
@@ -331,6 +357,7 @@ article h2{{font-size:20px;margin:24px 0 8px}} article h3{{font-size:18px;margin
 article h4{{font-size:16px;margin:16px 0 4px}} article h5{{font-size:15px;margin:12px 0 4px}}
 article p{{margin:6px 0;text-indent:2em;scroll-margin-top:150px}}
 article section{{scroll-margin-top:150px}}
+article .header p{{text-indent:0;color:#6b7280;font-size:14px}} article .signature p{{text-indent:0;text-align:right}}
 p.cited{{background:#fffbeb;border-left:3px solid #f59e0b;padding:4px 8px;margin-left:-11px}}
 mark{{background:#fde68a;padding:1px 0}}
 p:target:not(.cited){{background:#fffbeb}}

@@ -20,7 +20,7 @@ CN_DIGITS = "零一二两三四五六七八九十百千万"
 UNITS = ("平方公里|万平方米|平方米|延长米|公里|亿元|万元|元|亿(?!元)|头|人次|场次|户|人|名|家|个|次|场|吨|台|件|项|栋|处|"
          "篇|份|条|支|批|宗|套|块|亩|所|座|间|辆|片|米|天|小时|期|期次|轮|趟|起|例|张|本|册|部|股|对|队|"
          "m2|㎡|%|％")
-NUMBER = (r"(?:\d+(?:\.\d+)?(?:\s*[-—~～至到]\s*\d+(?:\.\d+)?)?"
+NUMBER = (r"(?:\d+(?:[.．]\d+)?(?:\s*[-—~～至到]\s*\d+(?:[.．]\d+)?)?"  # 88．5%: a full-width point
           rf"|[{CN_DIGITS}]+(?:[至到][{CN_DIGITS}]+)?|XX|ＸＸ)")
 STATEMENT = re.compile(rf"(?P<num>{NUMBER})\s*(?P<more>余|多)?\s*(?P<unit>{UNITS})")
 BEFORE_QUALIFIERS = ("不少于", "不低于", "不超过", "超过", "力争", "达到", "约", "近", "超")
@@ -88,6 +88,7 @@ def _value(text: str) -> tuple[float | None, float | None]:
     if text in ("XX", "ＸＸ"):
         return None, None
     parts = re.split(r"\s*[-—~～至到]\s*", text)
+    parts = [p.replace("．", ".") for p in parts]
     values = [float(p) if re.fullmatch(r"\d+(?:\.\d+)?", p) else chinese_number(p) for p in parts]
     return values[0], (values[1] if len(values) > 1 else None)
 

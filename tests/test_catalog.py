@@ -99,3 +99,14 @@ def test_the_source_viewer_shows_and_highlights_the_signature(assistant):
     page = source_page(report, labels("zh"), start, start + len("2024年5月27日"))
     assert '<div id="signature" class="signature">' in page
     assert "<mark>2024年5月27日</mark>" in page
+
+
+def test_the_source_viewer_marks_a_cited_heading_and_title(assistant):
+    answer = assistant.ask("哪些报告分析了存在的问题？")
+    for citation in answer.citations:
+        report = assistant.index.report(citation.report_id)
+        page = source_page(report, labels("zh"), citation.start, citation.end)
+        assert f"<mark>{citation.text}</mark>" in page
+    report = assistant.index.report(TIEXI)
+    page = source_page(report, labels("zh"), 0, len(report.title))
+    assert f'<h1 id="top"><mark>{report.title}</mark></h1>' in page
