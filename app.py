@@ -24,7 +24,7 @@ from assistant.errors import AssistantError
 from assistant.export import export_files
 from assistant.feedback import feedback_record, record_feedback
 from assistant.index import Index
-from assistant.labels import labels
+from assistant.labels import error_message, labels
 from assistant.library import UPLOAD_SUFFIXES, add_report, remove_report
 from assistant.render import APP_CSS, FONTS, TARGET_COLUMNS, answer_html, not_found_page, question_html, \
     source_page, sources_html, target_rows, targets_count_html, topic_choices
@@ -131,12 +131,14 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
         return [[r["title"], r["office"], r["region"], "、".join(map(str, r["years"])),
                  words.get(f"kind_{r['kind']}", r["kind"]), r["chunks"], r["source"]] for r in reports]
 
-    def refreshed():
-        """New values for everything that lists reports."""
+    def refreshed(picked_offices=(), picked_years=()):
+        """New values for everything that lists reports; a chat filter keeps what it had picked
+        unless that office or year is gone (a stale choice would fail the next question)."""
         reports, offices, years = choices()
         return (report_rows(reports),
                 gr.update(choices=[(f"{r['title']}（{r['id']}）", r["id"]) for r in reports], value=None),
-                gr.update(choices=offices), gr.update(choices=years))
+                gr.update(choices=offices, value=[o for o in picked_offices or () if o in offices]),
+                gr.update(choices=years, value=[y for y in picked_years or () if y in years]))
 
     def ask(message: str, chat: list, turns: list, offices: list, years: list, phase: str):
         filters = Filters(offices=tuple(offices or ()), years=tuple(int(y) for y in years or ()),
@@ -150,7 +152,7 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
                 yield ([*chat, {"role": "assistant", "content": answer_html(answer)}], gr.skip(),
                        turns, "")
         except AssistantError as e:
-            warn(words["failed"], error=e)
+            warn("{message}", message=error_message(e, words))
             yield chat[:-1], gr.skip(), turns, message
             return
         except Exception as e:  # a bug: say so plainly, keep the traceback in the log
@@ -171,7 +173,8 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
             record_feedback(settings.feedback_path,
                             feedback_record(turn["answer"], data.liked, turn["filters"]))
 
-    def on_upload(files: list[str] | None, progress=gr.Progress()):
+    def on_upload(files: list[str] | None, picked_offices: list, picked_years: list,
+                  progress=gr.Progress()):
         for file in files or []:
             name = Path(file).name
             try:
@@ -190,20 +193,20 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
                 gr.Info(html.escape(words["uploaded"].format(title=index.report(rid).title)))
             for _ in result.unchanged:
                 gr.Info(html.escape(words["unchanged"].format(name=name)))
-        return None, *refreshed()
+        return None, *refreshed(picked_offices, picked_years)
 
-    def on_remove(report_id: str | None):
+    def on_remove(report_id: str | None, picked_offices: list, picked_years: list):
         if not report_id:
             warn(words["nothing_selected"])
-            return refreshed()
+            return refreshed(picked_offices, picked_years)
         try:
             title = index.report(report_id).title
             where = remove_report(settings, index, report_id)
         except AssistantError as e:
             warn(words["failed"], error=e)
-            return refreshed()
+            return refreshed(picked_offices, picked_years)
         gr.Info(html.escape(words["removed"].format(title=title, where=where or "-")))
-        return refreshed()
+        return refreshed(picked_offices, picked_years)
 
     exports = Path(tempfile.gettempdir()) / "assistant-exports"  # the Targets tab's downloads
 
@@ -332,8 +335,8 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
             box.input(targets_view, t_filters, t_view, trigger_mode="always_last")
         t_text.change(targets_view, t_filters, t_view, trigger_mode="always_last")  # each edit, in full
         targets_tab.select(**t_refresh)  # opening the tab shows the reports as they are now
-        upload.upload(on_upload, [upload], [upload, *listings])
-        remove.click(on_remove, [remove_choice], listings)
+        upload.upload(on_upload, [upload, office_filter, year_filter], [upload, *listings])
+        remove.click(on_remove, [remove_choice, office_filter, year_filter], listings)
         demo.load(refreshed, None, listings)
     return demo
 

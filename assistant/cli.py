@@ -184,16 +184,11 @@ def cmd_ask(settings: Settings, args) -> int:
 def cmd_remove(settings: Settings, args) -> int:
     from .embeddings import make_embedder
     from .index import Index
+    from .library import remove_report
 
-    index = Index(settings, make_embedder(settings))
-    meta = {r["id"]: r for r in index.reports()}.get(args.report_id)
-    index.remove(args.report_id)
-    if meta:
-        source = settings.corpus_dir / meta["source"]
-        if source.exists():
-            target = settings.data_dir / "removed" / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(source), target)
+    where = remove_report(settings, Index(settings, make_embedder(settings)), args.report_id)
+    if where:
+        print(f"its file moved to {where}")
     print(f"removed {args.report_id}")
     return 0
 

@@ -25,6 +25,7 @@ class EmptyQuestionError(AssistantError):
 
 class QuestionTooLongError(AssistantError):
     def __init__(self, length: int, limit: int):
+        self.length, self.limit = length, limit
         super().__init__(f"the question has {length} characters; shorten it to at most {limit}")
 
 

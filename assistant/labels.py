@@ -59,6 +59,8 @@ ZH = {
     "export_csv": "导出 CSV", "export_xlsx": "导出 Excel",
     "examples": ["铁西街道2024年招商引资目标是多少？", "望月湖街道2024年要打造一个什么特色商圈？",
                  "哪些街道提到了招聘会？", "辽西街道上半年一共清理了多少吨垃圾？"],
+    "error_EmptyQuestionError": "问题是空的。请输入关于报告的问题，例如：铁西街道2024年招商引资目标是多少？",
+    "error_QuestionTooLongError": "问题有{length}个字，太长了；请缩短到{limit}字以内。",
     "lang_attr": "zh-CN",
 }
 
@@ -123,6 +125,9 @@ EN = {
     "examples": ["What growth target did Tiexi set for construction output?",
                  "铁西街道2024年招商引资目标是多少？", "Which offices mention job fairs?",
                  "辽西街道上半年一共清理了多少吨垃圾？"],
+    "error_EmptyQuestionError": "The question is empty. Type a question about the reports, e.g. "
+                                "What are the 2024 employment targets?",
+    "error_QuestionTooLongError": "The question has {length} characters; shorten it to at most {limit}.",
     "lang_attr": "en",
 }
 
@@ -132,3 +137,10 @@ LANGUAGES = {"zh": ZH, "en": EN}
 def labels(lang: str) -> dict:
     """The label table for a language; anything but "en" gets Chinese, the default."""
     return LANGUAGES.get(lang, ZH)
+
+
+def error_message(error: Exception, words: dict) -> str:
+    """A typed error in the interface's language where the table has it (the questions' own
+    errors), else the error's English fix-it message inside the localised frame."""
+    template = words.get(f"error_{type(error).__name__}")
+    return template.format(**vars(error)) if template else words["failed"].format(error=error)

@@ -351,6 +351,8 @@ def test_uploaded_report_is_answerable_and_can_be_removed(page, server, built, t
     wait_for_count(page, 1, total + 1)
     assert [(r[0], r[3]) for r in shown_rows(page)] == [("测试街道", "3家")]
 
+    page.get_by_role("tab", name="问答").click()  # a chat filter on the office about to go
+    choose_office(page, "测试街道", "#f-office")
     page.get_by_role("tab", name="报告").click()
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="测试街道", exact=False).click()
@@ -361,6 +363,10 @@ def test_uploaded_report_is_answerable_and_can_be_removed(page, server, built, t
     page.get_by_role("tab", name="指标").click()  # gone from the table and its office filter
     wait_for_count(page, total, total)
     assert page.locator("#t-office .token").count() == 0
+    page.get_by_role("tab", name="问答").click()  # the stale filter is dropped, the chat still answers
+    assert page.locator("#f-office .token").count() == 0
+    ask(page, QUESTION)
+    assert "7亿元" in page.locator("#chat .answer").last.inner_text()
 
 
 def test_source_viewer_serves_only_known_reports(server):
@@ -446,6 +452,17 @@ def test_source_page_highlights_exactly_the_cited_text_and_escapes_the_report():
     assert "<mark>" not in source_page(report, ZH)
     missing = not_found_page("<x>", EN)
     assert "<x>" not in missing and "&lt;x&gt;" in missing
+
+
+def test_question_errors_are_told_in_the_interface_language():
+    from assistant.errors import EmptyQuestionError, IndexNotBuiltError, QuestionTooLongError
+    from assistant.labels import error_message
+
+    assert error_message(EmptyQuestionError(), ZH).startswith("问题是空的")
+    assert error_message(QuestionTooLongError(1200, 1000), ZH) == "问题有1200个字，太长了；请缩短到1000字以内。"
+    assert "1000" in error_message(QuestionTooLongError(1200, 1000), EN)
+    assert error_message(IndexNotBuiltError("index/"), ZH) == \
+        "出错了：no index at index/; build it with: python -m assistant ingest"  # fix-it kept
 
 
 def test_every_label_exists_in_both_languages():

@@ -124,3 +124,27 @@ def test_a_question_naming_a_hotline_finds_every_office_that_mentions_it(assista
     answer = assistant.ask("哪些街道提到了12345热线？")
     assert {"铁西街道", "海西街道", "开元街道"} <= {c.office for c in answer.citations}
     assert all("12345" in c.text for c in answer.citations)
+
+
+def test_cli_remove_moves_the_file_and_an_unknown_id_is_a_clear_error(tmp_path):
+    from conftest import TIEXI, make_settings
+
+    settings = make_settings(tmp_path, embedding_model="none")
+    for path in settings.corpus_dir.glob("*.txt"):
+        if path.stem != TIEXI:
+            path.unlink()
+    env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+           "ASSISTANT_DATA_DIR": str(settings.data_dir), "ASSISTANT_EMBEDDING_MODEL": "none",
+           "PATH": "/usr/bin:/bin"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    assert cli("ingest").returncode == 0
+    out = cli("remove", "no-such-report")
+    assert out.returncode != 0 and "python -m assistant docs" in out.stderr and "Traceback" not in out.stderr
+    out = cli("remove", TIEXI)
+    assert out.returncode == 0, out.stderr
+    assert (settings.data_dir / "removed" / f"{TIEXI}.txt").exists()
+    assert not (settings.corpus_dir / f"{TIEXI}.txt").exists()
