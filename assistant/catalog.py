@@ -153,7 +153,7 @@ def _listing(index: Index, query: Query, rows: list[dict]) -> Answer:
             continue
         matched += 1
         if matched > MAX_LISTED:
-            continue
+            break  # reading every report of a large corpus to count them would take long
         start, end, section, anchor = evidence
         citations.append(_cite(report, len(citations) + 1, start, end, anchor, section))
         quoted = report.text[start:end].strip()
@@ -164,8 +164,10 @@ def _listing(index: Index, query: Query, rows: list[dict]) -> Answer:
             "报告中没有找到能回答这个问题的内容：没有符合条件的报告。" if zh else
             "The reports do not contain an answer to this question: no report matches."))
     if matched > MAX_LISTED:
-        lines.append(f"……另有{matched - MAX_LISTED}份。" if zh else f"… and {matched - MAX_LISTED} more.")
-    lead = f"共{matched}份报告：" if zh else f"{matched} report{'s' if matched > 1 else ''}:"
+        lead = (f"符合条件的报告超过{MAX_LISTED}份，以下是前{MAX_LISTED}份（按办事处或年份筛选可缩小范围）：" if zh else
+                f"More than {MAX_LISTED} reports match; the first {MAX_LISTED} (filter by office or year to narrow):")
+    else:
+        lead = f"共{matched}份报告：" if zh else f"{matched} report{'s' if matched > 1 else ''}:"
     return Answer(question=query.text, answer=lead + "\n" + "\n".join(lines), status="answered",
                   citations=citations)
 

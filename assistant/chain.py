@@ -42,7 +42,7 @@ class Assistant:
 
     # --- public --------------------------------------------------------------------------------
     def offices(self) -> list[str]:
-        return sorted({r["office"] for r in self.index.reports()})
+        return self.index.offices()
 
     def ask(self, question: str, history: list[str] | None = None,
             filters: Filters = Filters()) -> Answer:

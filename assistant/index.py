@@ -120,6 +120,7 @@ class Index:
         self._by_office = None  # (fingerprint, {office: [rows]}) for filtered dense search
         self._records = None  # (generation, {report id: record metadata})
         self._listing = None  # (generation, rows of reports())
+        self._offices = None  # (records, sorted office names)
         self._checked = (0.0, "")  # (monotonic time, generation) of the last look at the store
         # every report read stays, with the version it was read at: ~27 KB each (10,000: ~270 MB)
         self._reports: dict[str, tuple[str, Report]] = {}
@@ -255,6 +256,15 @@ class Index:
                                  "sha256": meta["sha256"]})
                 self._listing = (records, rows)
             return [dict(row) for row in self._listing[1]]
+
+    def offices(self) -> list[str]:
+        """The offices of the indexed reports, sorted; recomputed only when the reports change
+        (every question reads it: at 10,000 reports, copying the listing each time costs)."""
+        with self._lock:
+            records = self._current_records()
+            if self._offices is None or self._offices[0] is not records:
+                self._offices = (records, sorted({meta["office"] for meta in records.values()}))
+            return list(self._offices[1])
 
     def report(self, report_id: str) -> Report:
         """The full parsed report (text and section tree), for the source viewer."""

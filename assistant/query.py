@@ -133,14 +133,38 @@ def translate_groups(question: str) -> list[list[str]]:
     return found
 
 
-def office_aliases(office: str) -> list[str]:
+def _named_offices(folded: str, compact: str, offices: tuple[str, ...]) -> list[str]:
+    """The offices a question names by any alias: every substring of the question is looked up
+    in a table of aliases, so the cost does not grow with the number of offices."""
+    table, longest = _alias_table(offices)
+    found: set[str] = set()
+    for text, ascii_only in ((folded, False), (compact, True)):
+        for i in range(len(text)):
+            for j in range(i + 1, min(len(text), i + longest) + 1):
+                for office, is_ascii in table.get(text[i:j], ()):
+                    if is_ascii == ascii_only:
+                        found.add(office)
+    return [o for o in offices if o in found]
+
+
+@functools.lru_cache(maxsize=4)
+def _alias_table(offices: tuple[str, ...]) -> tuple[dict[str, list[tuple[str, bool]]], int]:
+    table: dict[str, list[tuple[str, bool]]] = {}
+    for office in offices:
+        for alias in office_aliases(office):
+            table.setdefault(alias, []).append((office, alias.isascii()))
+    return table, max((len(a) for a in table), default=1)
+
+
+@functools.lru_cache(maxsize=100_000)
+def office_aliases(office: str) -> tuple[str, ...]:
     """Ways a question may name an office: 铁西街道, 铁西, 铁西街, tiexi."""
     from pypinyin import lazy_pinyin
 
     short = re.sub(r"(街道办事处|街道办|街道|办事处)$", "", office)
     aliases = {office, short, short + "街", short + "办", short + "办事处", short + "街道办事处"}
     aliases.add("".join(lazy_pinyin(short)).lower())
-    return sorted((a for a in aliases if a), key=len, reverse=True)
+    return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
 
 def _either_or(text: str, terms: list[str]) -> list[list[str]]:
@@ -163,12 +187,7 @@ def understand(question: str, offices: list[str]) -> Query:
     folded = fold(question)
     lang = language(question)
     compact = re.sub(r"[\s\-_']+", "", folded)
-    named = []
-    for office in offices:
-        for alias in office_aliases(office):
-            if (alias.isascii() and alias in compact) or (not alias.isascii() and alias in folded):
-                named.append(office)
-                break
+    named = _named_offices(folded, compact, tuple(offices))
     unknown = []
     for m in re.finditer(r"([\u4e00-\u9fff]{2,5}?)(街道办事处|街道|办事处)", folded):
         name = m[1].lstrip("在和与及跟对")

@@ -249,9 +249,8 @@ def all_targets(index) -> list[Target]:
     """Every statement of every indexed report; a report is extracted once per version."""
     out: list[Target] = []
     for row in index.reports():
-        report = index.report(row["id"])
-        key = (report.id, report.sha256)
-        if key not in _extracted:
-            _extracted[key] = extract_targets(report)
+        key = (row["id"], row["sha256"])
+        if key not in _extracted:  # the report is read only when its statements are not known yet
+            _extracted[key] = extract_targets(index.report(row["id"]))
         out.extend(_extracted[key])
     return out
