@@ -9,8 +9,7 @@ from .answer import UNIT_SYNONYMS, Citation, key_terms
 from .index import Index
 from .query import Query
 from .settings import Settings
-from .targets import Target, all_targets
-from .textnorm import fold
+from .targets import Target, folded_targets
 
 COMPARE_CUES = re.compile(r"各街道|各个街道|各办事处|各单位|各是|各为|各有|各自|分别|比较|对比|相比|哪边|哪个街道更|哪家|"
                           r"compare|comparison|each office|each sub-?district|the offices|across offices|"
@@ -28,7 +27,11 @@ def comparison_answer(index: Index, query: Query, settings: Settings):
     if not terms.groups:
         return None
     rows = []
-    for target in all_targets(index):
+    words = [t for group, part in zip(terms.groups, terms.parts) for t in (*group, *part) if t]
+    mentions = re.compile("|".join(map(re.escape, sorted(set(words), key=len, reverse=True))))
+    for target, folded in folded_targets(index):
+        if not mentions.search(folded.everything):
+            continue  # holds none of the question's words: its coverage would be 0
         if query.offices and target.office not in query.offices:
             continue
         if query.years and target.year not in query.years:
@@ -40,9 +43,8 @@ def comparison_answer(index: Index, query: Query, settings: Settings):
         if query.units and not any(re.fullmatch(UNIT_SYNONYMS.get(u, re.escape(u)), target.unit)
                                    for u in query.units):
             continue  # "多少户" wants households, not the people beside them
-        context = fold(target.section)
-        coverage = max(terms.coverage(fold(f"{target.metric} {target.sentence}"), context),
-                       0.75 * terms.coverage(fold(target.statement), context))  # same sentence, other clause
+        coverage = max(terms.coverage(folded.clause, folded.section),
+                       0.75 * terms.coverage(folded.statement, folded.section))  # same sentence, other clause
         if coverage >= settings.min_coverage:
             rows.append((coverage, target))
     if not rows:

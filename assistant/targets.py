@@ -243,6 +243,34 @@ def filter_targets(targets: list[Target], offices=(), kind: str = "", topic: str
 
 
 _extracted: dict[tuple[str, str], list[Target]] = {}  # (report id, text hash) -> its statements
+_folded: dict[tuple[str, str], list["FoldedTarget"]] = {}  # the same, folded for matching
+
+
+@dataclass(frozen=True)
+class FoldedTarget:
+    """A statement's texts folded once (full-width, case) for matching questions against."""
+    clause: str  # metric and clause
+    statement: str  # the whole sentence
+    section: str
+    everything: str
+
+    @classmethod
+    def of(cls, t: Target) -> "FoldedTarget":
+        clause, statement, section = fold(f"{t.metric} {t.sentence}"), fold(t.statement), fold(t.section)
+        return cls(clause, statement, section, f"{clause} {statement} {section}")
+
+
+def folded_targets(index) -> list[tuple[Target, FoldedTarget]]:
+    """Every statement with its folded texts (folded once per report version)."""
+    out = []
+    for row in index.reports():
+        key = (row["id"], row["sha256"])
+        if key not in _folded:
+            if key not in _extracted:
+                _extracted[key] = extract_targets(index.report(row["id"]))
+            _folded[key] = [FoldedTarget.of(t) for t in _extracted[key]]
+        out.extend(zip(_extracted[key], _folded[key]))
+    return out
 
 
 def all_targets(index) -> list[Target]:

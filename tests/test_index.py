@@ -1,6 +1,7 @@
 """Incremental, crash-safe ingest into the real Chroma with the real embedding model."""
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -87,7 +88,12 @@ def test_killed_ingest_leaves_the_old_index_answering(tmp_path, embedder):
         (settings.corpus_dir / f"{name}.txt").write_bytes((ROOT / "corpus" / f"{name}.txt").read_bytes())
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
            "ASSISTANT_INDEX_DIR": str(settings.index_dir), "PYTHONPATH": str(ROOT)}
-    for delay in (1.5, 3.0, 5.0):
+    # random points (the model load, embedding, the writes), reproducible: KILL_SEED=<printed seed>
+    seed = int(os.environ.get("KILL_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    delays = sorted(rng.uniform(0.5, 7.0) for _ in range(4))
+    print(f"\nkilling ingests after {', '.join(f'{d:.2f}' for d in delays)} s (KILL_SEED={seed})")
+    for delay in delays:
         proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)

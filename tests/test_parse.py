@@ -149,3 +149,19 @@ def test_docx_and_html_read(tmp_path):
                                      encoding="utf-8")
     text = read_text(tmp_path / "r.html")
     assert "alert" not in text and "新建3家社区食堂" in text
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("word/document.xml", "w") as entry:  # 64 MB of zeros: a ~64 KB file
+            block = b"\0" * (1 << 20)
+            for _ in range(64):
+                entry.write(block)
+    assert bomb.stat().st_size < 1 << 20
+    with pytest.raises(UnsupportedFileError) as e:
+        read_text(bomb)
+    assert "bomb.docx" in str(e.value) and "zip bomb" in str(e.value)

@@ -97,6 +97,37 @@ def test_ingest_and_ask_work_with_no_network(built, tmp_path):
     assert "7亿元" in out.stdout
 
 
+@pytest.mark.skipif(not (shutil.which("unshare") and shutil.which("ip")), reason="needs unshare and ip")
+def test_app_and_eval_work_with_no_network(built, tmp_path):
+    """The chat app serves, shows a source and answers through its queue, and the eval runs,
+    inside a network namespace that has only loopback."""
+    import json
+
+    settings, _ = built
+    probe = subprocess.run(["unshare", "-rn", "sh", "-c", "ip link set lo up"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"network namespaces not allowed here: {probe.stderr.decode()[:100]}")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+           "ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+           "ASSISTANT_PORT": "7861", "PYTHONPATH": str(ROOT)}
+    env.pop("ASSISTANT_LLM_BASE_URL", None)
+    out = subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', sys.executable,
+                          "tests/offline_app_check.py", TIEXI], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=400)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen == {"served": True, "source": True, "outcome": "answered", "figure": True, "error": ""}, seen
+    items = [line for line in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8").splitlines()
+             if line.strip()][:4]
+    (tmp_path / "qa.jsonl").write_text("\n".join(items) + "\n", encoding="utf-8")
+    out = subprocess.run(["unshare", "-rn", sys.executable, "-m", "eval", "--qa", str(tmp_path / "qa.jsonl"),
+                          "--out", str(tmp_path / "eval")], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=400)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| overall | 4 |" in out.stdout
+
+
 def test_unknown_report_id_is_refused(assistant):
     for bad in ("../../etc/passwd", "nope", ""):
         with pytest.raises(AssistantError):
