@@ -201,7 +201,9 @@ def condense(question: str, history: list[str], offices: list[str]) -> str:
     previous = history[-1]
     q = understand(question, offices)
     prev = understand(previous, offices)
-    independent = (q.offices and len(q.terms) >= 2) or (len(q.terms) >= 3 and not FOLLOW_UP_CUE.search(question))
+    # a question that names an office and a topic, or a topic of several words, stands alone
+    # ("铁西街道2024年招商引资目标是多少？" after a question about another office's canteens)
+    independent = (q.offices and len(q.terms) >= 1) or len(q.terms) >= 3
     if independent and not FOLLOW_UP_CUE.search(question.strip()):
         return question
     if len(q.terms) >= 1 and not q.offices and not q.years and not q.half:

@@ -148,3 +148,13 @@ def test_cli_remove_moves_the_file_and_an_unknown_id_is_a_clear_error(tmp_path):
     assert out.returncode == 0, out.stderr
     assert (settings.data_dir / "removed" / f"{TIEXI}.txt").exists()
     assert not (settings.corpus_dir / f"{TIEXI}.txt").exists()
+
+
+def test_a_full_question_after_another_stands_alone():
+    from assistant.chain import condense
+
+    offices = ["铁西街道", "开元街道", "测试街道"]
+    assert condense("铁西街道2024年招商引资目标是多少？", ["测试街道2024年新建几家社区食堂？"], offices) == \
+        "铁西街道2024年招商引资目标是多少？"
+    assert condense("开元街道呢？", ["铁西街道2024年招商引资目标是多少？"], offices) == \
+        "开元街道2024年招商引资目标是多少？"
