@@ -152,7 +152,7 @@ def _has_unit(text: str, unit: str) -> bool:
     return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?(?:{unit})", text))
 
 
-UNIT_SYNONYMS = {"人": "人|名", "户": "户|家", "次": "次|场|场次"}
+UNIT_SYNONYMS = {"人": "人|名", "户": "户|家", "次": "次|场|场次", "元": "元|万元|亿元|亿"}
 
 
 def _weight(index: Index, query: Query, term: str) -> float:

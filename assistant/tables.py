@@ -27,6 +27,9 @@ def comparison_answer(index: Index, query: Query, settings: Settings):
     if not terms.groups:
         return None
     rows = []
+    # "辽西上半年到位资金和铁西全年目标分别是多少": with offices named, a plan or summary word may
+    # speak of one of them only, so kinds are ranked by how well they match, not filtered
+    phase = query.phase if len(query.offices) < 2 else ""
     words = [t for group, part in zip(terms.groups, terms.parts) for t in (*group, *part) if t]
     mentions = re.compile("|".join(map(re.escape, sorted(set(words), key=len, reverse=True))))
     for target, folded in folded_targets(index):
@@ -36,9 +39,9 @@ def comparison_answer(index: Index, query: Query, settings: Settings):
             continue
         if query.years and target.year not in query.years:
             continue
-        if query.phase == "plan" and target.kind != "target":
+        if phase == "plan" and target.kind != "target":
             continue
-        if query.phase == "summary" and target.kind != "achieved":
+        if phase == "summary" and target.kind != "achieved":
             continue
         if query.units and not any(re.fullmatch(UNIT_SYNONYMS.get(u, re.escape(u)), target.unit)
                                    for u in query.units):

@@ -158,3 +158,14 @@ def test_a_full_question_after_another_stands_alone():
         "铁西街道2024年招商引资目标是多少？"
     assert condense("开元街道呢？", ["铁西街道2024年招商引资目标是多少？"], offices) == \
         "开元街道2024年招商引资目标是多少？"
+
+
+def test_a_money_comparison_keeps_amounts_in_yi_and_wan_yuan(assistant):
+    answer = assistant.ask("各街道招商引资到位资金分别是多少元？")
+    assert "\n|" in answer.answer
+    assert "7亿元" in answer.answer and "1.62亿元" in answer.answer
+
+
+def test_named_offices_compared_on_plan_and_result_each_get_their_own(assistant):
+    answer = assistant.ask("铁西全年到位内资目标和辽西上半年到位资金各是多少？")
+    assert "7亿元" in answer.answer and "1.62亿元" in answer.answer
