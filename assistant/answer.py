@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from .chunking import sentence_spans
+from .documents import source_link
 from .index import Index
 from .query import Query
 from .retrieve import Hit
@@ -36,7 +37,8 @@ class Citation:
 
     @property
     def link(self) -> str:
-        return f"/source/{self.report_id}#{self.paragraph_id}"
+        """The source viewer on the cited text: /source/<report>?start=..&end=..#<paragraph>."""
+        return source_link(self.report_id, self.paragraph_id, self.start, self.end)
 
 
 @dataclass

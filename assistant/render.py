@@ -13,7 +13,7 @@ import html
 import re
 
 from .answer import Answer, Citation
-from .documents import Paragraph, Report, Section, source_link
+from .documents import Paragraph, Report, Section
 from .targets import Target
 
 INLINE = re.compile(r"\*\*(.+?)\*\*|\[(\d{1,3})\]")  # the answerers' only inline markup
@@ -29,7 +29,7 @@ def esc(text: object) -> str:
 
 
 def citation_link(c: Citation) -> str:
-    return source_link(c.report_id, c.paragraph_id, c.start, c.end)
+    return c.link
 
 
 # --- the chat ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def test_quantity_question_is_answered_with_the_cited_figure(assistant):
     assert cited and cited[0].report_id == TIEXI
     report = assistant.index.report(TIEXI)
     assert "7亿元" in report.text[cited[0].start:cited[0].end]
-    assert cited[0].link == f"/source/{TIEXI}#{cited[0].paragraph_id}"
+    assert cited[0].link == f"/source/{TIEXI}?start={cited[0].start}&end={cited[0].end}#{cited[0].paragraph_id}"
     assert f"[{cited[0].n}]" in answer.answer and not answer.unsupported_numbers
 
 
