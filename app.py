@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount
@@ -93,10 +94,16 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     theme = gr.themes.Default(font=[f.strip('" ') for f in FONTS.split(",")],
                               font_mono=["ui-monospace", "monospace"])  # local fonts: no network
-    return gr.mount_gradio_app(
-        app, build_blocks(assistant, words), path="/", server_name=settings.host,
+    blocks = build_blocks(assistant, words)
+    mounted = gr.mount_gradio_app(
+        app, blocks, path="/", server_name=settings.host,
         server_port=settings.port, auth=settings.auth, max_file_size=f"{settings.max_upload_mb}mb",
         footer_links=[], run_history=False, theme=theme, css=APP_CSS)
+    # Gradio checks that a file handed to a handler was uploaded (processing_utils._check_allowed)
+    # only once the Blocks "has launched", which mount_gradio_app never sets: without this a
+    # crafted API call names any file on the server. The upload handler checks again itself.
+    blocks.has_launched = True
+    return mounted
 
 
 def example_text(data: gr.SelectData) -> str:
@@ -179,7 +186,8 @@ def build_blocks(assistant: Assistant, words: dict) -> gr.Blocks:
             name = Path(file).name
             try:
                 result = add_report(settings, index, Path(file), name,
-                                    progress=lambda fraction, what: progress(fraction, desc=what))
+                                    progress=lambda fraction, what: progress(fraction, desc=what),
+                                    upload_root=Path(get_upload_folder()))
             except AssistantError as e:
                 warn(words["upload_failed"], error=e)
                 continue

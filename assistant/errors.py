@@ -17,6 +17,16 @@ class UnsupportedFileError(AssistantError):
         super().__init__(f"{path}: {reason}")
 
 
+class UploadOutsideFolderError(AssistantError):
+    """A path handed to ingest by a request that does not lie in the upload folder: a crafted
+    request naming a file on the server, never a real upload."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"{name}: refused: not a file uploaded through this app; upload it "
+                         "with the upload panel")
+
+
 class EmptyQuestionError(AssistantError):
     def __init__(self):
         super().__init__("the question is empty; type a question about the reports, e.g. "
@@ -54,3 +64,8 @@ class TemplateError(AssistantError):
 class UnknownChoiceError(AssistantError):
     def __init__(self, what: str, value: str, choices):
         super().__init__(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
+
+
+class SettingError(AssistantError):
+    def __init__(self, name: str, value: str, reason: str):
+        super().__init__(f"ASSISTANT_{name.upper()}={value!r} is not valid ({reason}); fix or unset it")

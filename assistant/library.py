@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import AssistantError, UnsupportedFileError
+from .errors import AssistantError, UnsupportedFileError, UploadOutsideFolderError
 from .index import Index, IngestResult
 from .loaders import SUFFIXES
 from .settings import Settings
@@ -18,10 +18,29 @@ log = logging.getLogger(__name__)
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html")  # what the app offers (loaders read .htm too)
 
 
+def check_uploaded(upload: Path, upload_root: Path) -> Path:
+    """The upload's real path, if it lies inside ``upload_root`` (symbolic links and ``..``
+    resolved first); else UploadOutsideFolderError. Every path that arrives from a request goes
+    through here before anything reads it."""
+    try:
+        real = Path(upload).resolve(strict=True)
+        root = Path(upload_root).resolve(strict=True)
+    except (OSError, RuntimeError) as e:
+        raise UploadOutsideFolderError(Path(upload).name) from e
+    if not real.is_relative_to(root) or real == root or not real.is_file():
+        raise UploadOutsideFolderError(Path(upload).name)
+    return real
+
+
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
-               progress: Callable[[float, str], None] | None = None) -> IngestResult:
+               progress: Callable[[float, str], None] | None = None,
+               upload_root: Path | None = None) -> IngestResult:
     """Copy an uploaded file into the corpus folder under its own name and index it. A file
-    that cannot be indexed does not stay in the corpus (a previous version is put back)."""
+    that cannot be indexed does not stay in the corpus (a previous version is put back).
+    ``upload_root``: the folder uploads must come from (the app's upload folder); a path
+    outside it is refused before it is read."""
+    if upload_root is not None:
+        upload = check_uploaded(upload, upload_root)
     name = Path(name or upload.name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
     if not name or suffix not in SUFFIXES:
