@@ -12,7 +12,7 @@ setup: .venv/.installed
 	python3 -m venv .venv
 	$(PIP) install -q --upgrade "pip>=26"
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c constraints.txt -e ".[test]"
+	$(PIP) install -q -c constraints.txt -e ".[test,eval]"
 	touch $@
 
 ingest: setup

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 
-from .answer import Answer, Citation
-from .documents import Report, Section
+from .documents import Answer, Citation, Report, ReportRecord, cite
 from .index import Index
+from .labels import say
 from .query import PROBLEM_CUES, Query, office_aliases
-from .retrieve import Filters
+from .retrieve import Hit
 
 # A document named as such: "报告", "材料", "这份", "几篇", "reports".
 DOCUMENT = re.compile(r"报告|材料|文件|文档|[这那哪几每各一两]\s*[份篇]|多少份|"
@@ -66,59 +66,62 @@ def _about_documents(word: str) -> bool:
         word[:i] in ABOUT_DOCUMENTS and word[i:] in ABOUT_DOCUMENTS for i in range(1, len(word)))
 
 
-def catalog_answer(index: Index, query: Query, filters: Filters) -> Answer | None:
-    """The answer from the report records, or None when the question is not about them."""
-    if not is_catalog_question(query) or (query.unknown_offices and not query.offices):
-        return None
-    offices = filters.merged(query).offices
-    rows = [r for r in index.reports() if not offices or r["office"] in offices]
-    if not rows:
-        return None
-    if DATED.search(query.text) or WHEN.search(query.text):
-        return _dates(index, query, rows)
-    return _listing(index, query, rows)
+class CatalogAnswerer:
+    """Answers questions about the reports themselves from their records."""
+
+    def accepts(self, query: Query) -> bool:
+        return is_catalog_question(query) and not (query.unknown_offices and not query.offices)
+
+    def answer(self, query: Query, hits: list[Hit], index: Index) -> Answer | None:
+        """The answer from the report records, or None when the question is not about them (the
+        passages found, ``hits``, are not needed: the records say it)."""
+        if not self.accepts(query):
+            return None
+        offices = query.filters.merged(query).offices
+        rows = [r for r in index.reports() if not offices or r.office in offices]
+        if not rows:
+            return None
+        if DATED.search(query.text) or WHEN.search(query.text):
+            return _dates(index, query, rows)
+        return _listing(index, query, rows)
 
 
 # --- when a report was signed or published -------------------------------------------------------
-def _dates(index: Index, query: Query, rows: list[dict]) -> Answer:
-    zh = query.lang == "zh"
+def _dates(index: Index, query: Query, rows: list[ReportRecord]) -> Answer:
+    lang = query.lang
     lines: list[str] = []
     citations: list[Citation] = []
     undated: list[str] = []
     for row in rows[:MAX_LISTED]:
-        report = index.report(row["id"])
+        report = index.report(row.id)
         found = []
         for start, end, kind in report.excluded:
             date = DATE.search(report.text, start, end)
             if date is None or kind not in ("signature", "header"):
                 continue
-            found.append(("落款日期" if zh else "signed", date.start(), date.end(), "signature")
-                         if kind == "signature" else
-                         ("网页发布时间" if zh else "published on the web", start, date.end(), "header"))
+            found.append(("catalog_signed", date.start(), date.end(), "signature") if kind == "signature" else
+                         ("catalog_published", start, date.end(), "header"))
         if not found:
             undated.append(report.title)
             continue
-        lines.append(f"**{report.title}**：" if zh else f"**{report.title}**:")
+        lines.append(say(lang, "catalog_report", title=report.title))
         for label, start, end, kind in found:
-            citations.append(_cite(report, len(citations) + 1, start, end, kind, "落款" if kind == "signature"
-                                   else "网页信息"))
-            lines.append(f"- {label}：{report.text[start:end].strip()} [{citations[-1].n}]" if zh else
-                         f"- {label}: {report.text[start:end].strip()} [{citations[-1].n}]")
+            section = say(lang, "catalog_signature_section" if kind == "signature" else "catalog_header_section")
+            citations.append(cite(report, len(citations) + 1, start, end, section=section, anchor=kind))
+            lines.append(say(lang, "catalog_date", label=say(lang, label), text=report.text[start:end].strip(),
+                             n=citations[-1].n))
     if undated:
-        names = "、".join(undated)
-        lines.append(f"以下报告没有落款日期或发布时间：{names}。" if zh else
-                     f"These reports carry no signature date or publication time: {names}.")
+        lines.append(say(lang, "catalog_undated", names=say(lang, "list_sep").join(undated)))
     status = "answered" if citations else "not_found"
     if not citations:
-        lines.insert(0, "报告中没有找到能回答这个问题的内容。" if zh else
-                     "The reports do not contain an answer to this question.")
+        lines.insert(0, say(lang, "not_found"))
     return Answer(question=query.text, answer="\n".join(lines), status=status, citations=citations)
 
 
 # --- which reports -------------------------------------------------------------------------------
-def _listing(index: Index, query: Query, rows: list[dict]) -> Answer:
+def _listing(index: Index, query: Query, rows: list[ReportRecord]) -> Answer:
     """The reports that match what the question asks for, each with the line that shows it."""
-    zh, text = query.lang == "zh", query.text
+    lang, text = query.lang, query.text
     only_plan, only_summary = ONLY_PLAN.search(text), ONLY_SUMMARY.search(text)
     wants_problems = bool(PROBLEM_CUES.search(text)) and not (only_plan or only_summary)
     wants_summary = not only_plan and (only_summary or SUMMARY.search(text))
@@ -126,18 +129,18 @@ def _listing(index: Index, query: Query, rows: list[dict]) -> Answer:
     full_year = bool(FULL_YEAR.search(text)) and not query.half
     half_year = not full_year and bool(query.half or HALF_YEAR.search(text))
     if only_plan:
-        rows = [r for r in rows if r["kind"] == "plan"]
+        rows = [r for r in rows if r.kind == "plan"]
     elif only_summary:
-        rows = [r for r in rows if r["kind"] == "summary"]
+        rows = [r for r in rows if r.kind == "summary"]
     elif wants_summary or wants_plan:
-        rows = [r for r in rows if r["kind"] != ("plan" if wants_summary else "summary")]
+        rows = [r for r in rows if r.kind != ("plan" if wants_summary else "summary")]
     if query.years:
-        rows = [r for r in rows if set(r["years"]) & set(query.years)]
+        rows = [r for r in rows if set(r.years) & set(query.years)]
     lines: list[str] = []
     citations: list[Citation] = []
     matched = 0
     for row in rows:
-        report = index.report(row["id"])
+        report = index.report(row.id)
         if wants_problems:
             evidence = _part(report, lambda s: s.role == "problems")
         elif wants_summary or wants_plan:
@@ -155,19 +158,17 @@ def _listing(index: Index, query: Query, rows: list[dict]) -> Answer:
         if matched > MAX_LISTED:
             break  # reading every report of a large corpus to count them would take long
         start, end, section, anchor = evidence
-        citations.append(_cite(report, len(citations) + 1, start, end, anchor, section))
+        citations.append(cite(report, len(citations) + 1, start, end, section=section, anchor=anchor))
         quoted = report.text[start:end].strip()
-        head = f"**{report.office}**" if report.title in quoted else f"**{report.office}**《{report.title}》"
-        lines += [head + ("：" if zh else ":"), f"- {quoted} [{citations[-1].n}]"]
+        head = say(lang, "catalog_office", office=report.office) if report.title in quoted else \
+            say(lang, "catalog_office_title", office=report.office, title=report.title)
+        lines += [head, say(lang, "answer_item", text=quoted, n=citations[-1].n)]
     if not citations:
-        return Answer(question=query.text, status="not_found", answer=(
-            "报告中没有找到能回答这个问题的内容：没有符合条件的报告。" if zh else
-            "The reports do not contain an answer to this question: no report matches."))
+        return Answer(question=query.text, status="not_found", answer=say(lang, "not_found_no_report"))
     if matched > MAX_LISTED:
-        lead = (f"符合条件的报告超过{MAX_LISTED}份，以下是前{MAX_LISTED}份（按办事处或年份筛选可缩小范围）：" if zh else
-                f"More than {MAX_LISTED} reports match; the first {MAX_LISTED} (filter by office or year to narrow):")
+        lead = say(lang, "catalog_more", limit=MAX_LISTED)
     else:
-        lead = f"共{matched}份报告：" if zh else f"{matched} report{'s' if matched > 1 else ''}:"
+        lead = say(lang, "catalog_count" if matched > 1 else "catalog_count_one", count=matched)
     return Answer(question=query.text, answer=lead + "\n" + "\n".join(lines), status="answered",
                   citations=citations)
 
@@ -196,13 +197,6 @@ def _opening(report: Report) -> tuple[int, int, str, str] | None:
         end = next((m.end() for m in re.finditer(r"[。；!！?？]", body)), len(body))
         return paragraph.start, paragraph.start + end, " › ".join(p for p in section.path if p), paragraph.id
     return None
-
-
-def _cite(report: Report, n: int, start: int, end: int, anchor: str, section: str) -> Citation:
-    text = report.text[start:end].strip()
-    return Citation(n=n, report_id=report.id, title=report.title, office=report.office, section=section,
-                    text=text, start=start, end=end, paragraph_id=anchor, passage=text,
-                    passage_start=start, passage_end=end)
 
 
 def _english_content(text: str, query_offices: list[str]) -> bool:

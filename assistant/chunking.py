@@ -52,12 +52,20 @@ def chunk_report(report: Report, max_tokens: int, min_tokens: int = 40) -> list[
 
 
 def _split_paragraph(report: Report, paragraph: Paragraph, max_tokens: int):
+    """A paragraph as pieces within the token budget: whole if it fits, else split at sentence
+    ends (。；！？), and a sentence that alone is over the budget at the budget itself."""
     text = report.text[paragraph.start:paragraph.end]
     if count_tokens(text) <= max_tokens:
         return [(paragraph, paragraph.start, paragraph.end)]
     pieces, start, end, used = [], None, None, 0
     for s, e in sentence_spans(text, paragraph.start):
         n = count_tokens(report.text[s:e])
+        if n > max_tokens:  # one sentence over the budget (a table dump, a text with no 。)
+            if start is not None:
+                pieces.append((paragraph, start, end))
+                start, used = None, 0
+            pieces.extend((paragraph, a, b) for a, b in _at_budget(report.text, s, e, max_tokens))
+            continue
         if start is not None and used + n > max_tokens:
             pieces.append((paragraph, start, end))
             start, used = None, 0
@@ -67,6 +75,26 @@ def _split_paragraph(report: Report, paragraph: Paragraph, max_tokens: int):
     if start is not None:
         pieces.append((paragraph, start, end))
     return pieces
+
+
+def _at_budget(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+    """text[start:end] cut into spans of at most ``max_tokens`` tokens each, at the character where
+    a token starts (tiktoken's offsets), preferring a comma or a space near the cut."""
+    encoding = _encoding()
+    spans = []
+    while start < end:
+        window = text[start:min(end, start + max_tokens * 4)]  # a token is at most ~4 characters here
+        tokens = encoding.encode(window, disallowed_special=())
+        if len(tokens) <= max_tokens and start + len(window) >= end:
+            spans.append((start, end))
+            break
+        _, offsets = encoding.decode_with_offsets(tokens[:max_tokens + 1])
+        cut = offsets[max_tokens] if len(offsets) > max_tokens else len(window)
+        soft = max(window.rfind(ch, 0, cut) for ch in "，,、 ")
+        cut = soft + 1 if soft > cut // 2 else max(cut, 1)
+        spans.append((start, start + cut))
+        start += cut
+    return spans
 
 
 def _group(report: Report, pieces, max_tokens: int, min_tokens: int):

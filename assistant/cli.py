@@ -16,10 +16,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from .errors import AssistantError
+from .errors import AssistantError, NoQuestionError, NoSuchFileError, UnknownOfficeError
+from .labels import say
 from .settings import Settings
 
 log = logging.getLogger("assistant")
+CLI_LANG = "en"  # the command line speaks English (its users are the ones who run the server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](settings, args)
     except AssistantError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(say(CLI_LANG, "cli_error", error=e), file=sys.stderr)
         return 2
 
 
@@ -81,11 +83,17 @@ def _assistant(settings: Settings):
     return Assistant(settings)
 
 
-def cmd_ingest(settings: Settings, args) -> int:
+def _index(settings: Settings):
     from .embeddings import make_embedder
     from .index import Index
 
-    index = Index(settings, make_embedder(settings))
+    return Index(settings, make_embedder(settings))
+
+
+def cmd_ingest(settings: Settings, args) -> int:
+    from .ingest import ingest
+
+    index = _index(settings)
     paths = None
     if args.paths:
         paths = []
@@ -95,9 +103,9 @@ def cmd_ingest(settings: Settings, args) -> int:
             else:
                 paths.append(path)
         paths = [_into_corpus(settings, p) for p in paths]
-    result = index.ingest(paths, progress=_progress if sys.stderr.isatty() else None)
+    result = ingest(index, paths, progress=_progress if sys.stderr.isatty() else None)
     for error in result.errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(say(CLI_LANG, "cli_error", error=error), file=sys.stderr)
     print(result.summary())
     return 1 if result.errors else 0
 
@@ -106,7 +114,7 @@ def _into_corpus(settings: Settings, path: Path) -> Path:
     """Reports live in the corpus folder; a file given from elsewhere is copied there first."""
     corpus = settings.corpus_dir.resolve()
     if not path.exists():
-        raise AssistantError(f"{path}: no such file")
+        raise NoSuchFileError(str(path))
     if corpus in path.resolve().parents:
         return path
     target = corpus / path.name
@@ -119,17 +127,13 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def cmd_docs(settings: Settings, args) -> int:
-    from .embeddings import make_embedder
-    from .index import Index
-
-    reports = Index(settings, make_embedder(settings)).reports()
+    reports = _index(settings).reports()
     if args.json:
-        print(json.dumps(reports, ensure_ascii=False, indent=1))
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=1))
     else:
         for r in reports:
-            years = ",".join(map(str, r["years"]))
-            print(f"{r['id']}  {r['office']}  {r['region'] or '-'}  {years}  {r['kind']}  "
-                  f"{r['chunks']} chunks  {r['title']}")
+            years = ",".join(map(str, r.years))
+            print(f"{r.id}  {r.office}  {r.region or '-'}  {years}  {r.kind}  {r.chunks} chunks  {r.title}")
     return 0
 
 
@@ -161,7 +165,7 @@ def cmd_ask(settings: Settings, args) -> int:
     elif args.question:
         questions = [args.question]
     else:
-        raise AssistantError("give a question, or --file with one question per line")
+        raise NoQuestionError()
     for question in questions:
         try:
             answer = assistant.ask(question, filters=filters)
@@ -182,29 +186,25 @@ def cmd_ask(settings: Settings, args) -> int:
 
 
 def cmd_remove(settings: Settings, args) -> int:
-    from .embeddings import make_embedder
-    from .index import Index
     from .library import remove_report
 
-    where = remove_report(settings, Index(settings, make_embedder(settings)), args.report_id)
+    where = remove_report(settings, _index(settings), args.report_id)
     if where:
-        print(f"its file moved to {where}")
-    print(f"removed {args.report_id}")
+        print(say(CLI_LANG, "cli_moved", where=where))
+    print(say(CLI_LANG, "cli_removed", id=args.report_id))
     return 0
 
 
 def cmd_targets(settings: Settings, args) -> int:
-    from .embeddings import make_embedder
     from .export import write_csv, write_xlsx
-    from .index import Index
     from .targets import all_targets, filter_targets
 
-    index = Index(settings, make_embedder(settings))
+    index = _index(settings)
     offices = set()
     for name in args.office:  # 铁西 or 铁西街道
-        offices |= {r["office"] for r in index.reports() if name in r["office"]}
+        offices |= {r.office for r in index.reports() if name in r.office}
     if args.office and not offices:
-        raise AssistantError(f"no report from {', '.join(args.office)}; see: python -m assistant docs")
+        raise UnknownOfficeError(", ".join(args.office))
     targets = filter_targets(all_targets(index), tuple(offices), args.kind, args.topic, args.year,
                              args.half, args.text)
     if args.csv:
@@ -217,7 +217,7 @@ def cmd_targets(settings: Settings, args) -> int:
             print(json.dumps(row, ensure_ascii=False))
     else:
         for row in rows:
-            value = "未披露" if row["value"] is None else row["quote"]
+            value = say(CLI_LANG, "cli_undisclosed") if row["value"] is None else row["quote"]
             print(f"{row['office']}\t{row['period']}\t{row['kind']}\t{row['topic']}\t{row['metric']}\t"
                   f"{row['qualifier']}{value}")
     return 0

@@ -1,11 +1,15 @@
-"""The nouns of the pipeline: a Report with its tree of Sections and their Paragraphs, and the
-Chunks that are indexed. Offsets always point into ``Report.text``, the text as read from the file."""
+"""The nouns of the pipeline: a Report with its tree of Sections and their Paragraphs, the Chunks
+that are indexed, the ReportRecord the index lists, and an Answer with its Citations. Offsets
+always point into ``Report.text``, the text as read from the file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import asdict, dataclass, field
 from typing import Iterator
 from urllib.parse import quote
+
+from .textnorm import PAYWALL
 
 
 @dataclass
@@ -103,3 +107,143 @@ def source_link(report_id: str, paragraph_id: str = "", start: int | None = None
     if start is not None and end is not None:
         link += f"?start={int(start)}&end={int(end)}"
     return link + (f"#{quote(paragraph_id, safe='')}" if paragraph_id else "")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is limited to. Set by a user explicitly (UI or CLI), they narrow every search;
+    what a question names only ranks (see query.py)."""
+    offices: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    phase: str = ""  # "plan" | "summary" | ""
+    half: str = ""  # "H1" | "H2" | "": sections tagged with the other half-year are left out
+
+    def admits(self, record: "ChunkRecord") -> bool:
+        return ((not self.offices or record.office in self.offices)
+                and (not self.years or record.year in self.years)
+                and (not self.phase or record.phase == self.phase)
+                and (not self.half or record.half in ("", self.half)))
+
+    def where(self) -> dict | None:
+        """The same as a Chroma where-clause."""
+        clauses = []
+        if self.offices:
+            clauses.append({"office": {"$in": list(self.offices)}})
+        if self.years:
+            clauses.append({"year": {"$in": list(self.years)}})
+        if self.phase:
+            clauses.append({"phase": self.phase})
+        if self.half:
+            clauses.append({"half": {"$in": ["", self.half]}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def __bool__(self) -> bool:
+        return bool(self.offices or self.years or self.phase or self.half)
+
+    def merged(self, query) -> "Filters":
+        """Explicit filters win; otherwise what the question names (its offices, years, half)."""
+        return Filters(offices=self.offices or tuple(query.offices),
+                       years=self.years or tuple(query.years), phase=self.phase,
+                       half=self.half or query.half)
+
+
+@dataclass(slots=True)
+class ChunkRecord:
+    """A stored chunk as search sees it."""
+    id: str
+    report_id: str
+    office: str
+    title: str
+    section: str  # heading path joined with " › "
+    year: int | None
+    half: str
+    phase: str
+    role: str
+    start: int
+    end: int
+    paragraph_ids: list[str]
+    text: str
+
+
+@dataclass
+class ReportRecord:
+    """What the index lists about a report (its record in the store), without its text."""
+    id: str
+    title: str
+    office: str
+    region: str
+    years: list[int]
+    kind: str
+    source: str  # file path relative to the corpus folder
+    date: str
+    chunks: int
+    title_inferred: bool
+    sha256: str  # of the report's text: a new version of the report has a new one
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Citation:
+    n: int  # the marker number in the answer text: [n]
+    report_id: str
+    title: str
+    office: str
+    section: str  # heading path
+    text: str  # the cited sentence(s), as written
+    start: int  # offsets of the cited text in the report's text
+    end: int
+    paragraph_id: str
+    passage: str  # the whole retrieved passage the sentence comes from
+    passage_start: int
+    passage_end: int
+
+    @property
+    def link(self) -> str:
+        """The source viewer on the cited text: /source/<report>?start=..&end=..#<paragraph>."""
+        return source_link(self.report_id, self.paragraph_id, self.start, self.end)
+
+
+def cite(report: Report, n: int, start: int, end: int, passage: tuple[str, int, int] | None = None,
+         section: str | None = None, anchor: str | None = None) -> Citation:
+    """The one way a Citation is made: ``report.text[start:end]`` as the cited text (paywall marks
+    dropped, a sentence broken across lines joined), inside ``passage`` (its text and offsets;
+    the cited text itself by default). ``section`` and ``anchor`` (the element the viewer scrolls
+    to) default to the paragraph that holds ``start`` and its section's heading path."""
+    text = re.sub(r"\s*\n\s*", "", PAYWALL.sub("", report.text[start:end])).strip()
+    if section is None or anchor is None:
+        found = next(((s, p) for s, p in report.paragraphs() if p.start <= start < p.end + 1), None)
+        if section is None:
+            section = " › ".join(h for h in found[0].path if h) if found else ""
+        if anchor is None:
+            anchor = found[1].id if found else ""
+    passage_text, passage_start, passage_end = passage or (text, start, end)
+    return Citation(n=n, report_id=report.id, title=report.title, office=report.office, section=section,
+                    text=text, start=start, end=end, paragraph_id=anchor, passage=passage_text,
+                    passage_start=passage_start, passage_end=passage_end)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    status: str  # "answered" | "not_found"
+    citations: list[Citation] = field(default_factory=list)
+    unsupported_numbers: list[str] = field(default_factory=list)
+    standalone_question: str = ""
+    mode: str = "extractive"
+    notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for cite_data, obj in zip(data["citations"], self.citations):
+            cite_data["link"] = obj.link
+        return data
+
+    def __add__(self, later: "Answer") -> "Answer":
+        """A streamed answer's chunks are each the whole answer so far: the later one wins."""
+        return later

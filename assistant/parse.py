@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import Paragraph, Report, Section
-from .textnorm import PAYWALL, uses_d_for_dang
+from .labels import say
+from .textnorm import PAYWALL, base_tokenizer, uses_d_for_dang
 
 CN_NUM = "一二三四五六七八九十"
 HEADING_PATTERNS = (
@@ -66,7 +67,8 @@ def parse_report(text: str, report_id: str, source: str, overrides: dict | None 
         office = _office_from_text(body_text)
     years, kind = _years_and_kind(title, body_text)
     if not title:
-        title = f"{office}{'、'.join(map(str, years))}年{_KIND_NAMES[kind]}" if office else "未命名报告"
+        title = say("zh", "report_title_inferred", office=office, years="、".join(map(str, years)),
+                    kind=say("zh", f"report_kind_{kind}")) if office else say("zh", "report_untitled")
     region = _region(title, office, body_text)
     date = ""
     for ln in lines:
@@ -85,9 +87,6 @@ def parse_report(text: str, report_id: str, source: str, overrides: dict | None 
     report.sections = _build_tree(report, _merge_broken(lines))
     _tag_periods(report)
     return report
-
-
-_KIND_NAMES = {"plan": "工作计划", "summary": "工作总结", "summary+plan": "工作总结和工作计划"}
 
 
 def _split_lines(text: str) -> list[_Line]:
@@ -186,13 +185,11 @@ def _office_from_text(text: str) -> str:
         if count >= 2:
             return name + "街道"
     # How these reports name their own jurisdiction: 贡献望月湖力量, 现代化望月湖, 平安海西建设.
-    from .textnorm import _tokenizer, _user_words
-
-    freq = _tokenizer().FREQ
+    tokenizer = base_tokenizer()
     selfref = Counter(m[1] for m in SELF_REFERENCE.finditer(text) if not m[1].startswith("化"))
     for word, count in selfref.most_common():
-        # a common word is no name; names we taught the segmenter ourselves do not count as common
-        if count >= 2 and (word in _user_words or (freq.get(word) or 0) < 100):
+        # a common word is no name (jieba's own dictionary decides, never words taught to it)
+        if count >= 2 and tokenizer.frequency(word) < 100:
             return word + "街道"
     return ""
 
@@ -217,9 +214,7 @@ def _region(title: str, office: str, body: str) -> str:
         regions = re.findall(r"[\u4e00-\u9fff]{1,6}?[省市区县旗]", prefix)
         if regions:
             return regions[-1]
-    from .textnorm import _tokenizer
-
-    found = Counter(w for w in _tokenizer().cut(body) if len(w) >= 3 and w[-1] in "区市县旗"
+    found = Counter(w for w in base_tokenizer().cut(body) if len(w) >= 3 and w[-1] in "区市县旗"
                     and w not in GENERIC_REGIONS and not w.startswith(("全", "各", "本", "我", "该")))
     return found.most_common(1)[0][0] if found else ""
 

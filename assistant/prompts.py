@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from .errors import TemplateError
+from .errors import TemplateFieldError, TemplateMissingError
 
 
 def render(prompts_dir: Path, name: str, **values: str) -> str:
@@ -14,12 +14,12 @@ def render(prompts_dir: Path, name: str, **values: str) -> str:
     try:
         template = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise TemplateError(f"prompt template {path} is missing; restore it from git") from e
+        raise TemplateMissingError(str(path)) from e
     fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     missing = fields - values.keys()
     if missing:
-        raise TemplateError(f"prompt {name}: no value for {', '.join(sorted(missing))}")
+        raise TemplateFieldError(name, "no value for", ", ".join(sorted(missing)))
     unused = values.keys() - fields
     if unused:
-        raise TemplateError(f"prompt {name}: template has no {', '.join(sorted(unused))}")
+        raise TemplateFieldError(name, "template has no", ", ".join(sorted(unused)))
     return template.format(**values)

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .textnorm import fold, has_cjk, tokenize
+from .documents import Filters
+from .textnorm import Tokenizer, base_tokenizer, fold
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_zh.tsv"
 
@@ -57,6 +58,7 @@ class Query:
     alternatives: list[list[str]] = field(default_factory=list)  # terms that stand for one another
     units: tuple[str, ...] = ()  # units a quantity answer must carry (元, 户, %), if the question says
     strict_quantity: bool = False  # asks "how many/much": an answer without a figure is no answer
+    filters: Filters = field(default_factory=Filters)  # what the user limited the search to (UI, CLI)
 
 
 STRICT_QUANTITY = re.compile(r"多少|几[个家次项场人户批件条名栋处万亿吨天]|几大|多大|比例|百分之|占比|金额|"
@@ -81,22 +83,13 @@ def language(question: str) -> str:
     return "en" if latin > 2 * cjk and latin >= 4 else "zh" if cjk else "en"
 
 
-@functools.lru_cache(maxsize=1)
-def _pos_tokenizer():
-    import jieba.posseg
-
-    from .textnorm import _tokenizer
-
-    return jieba.posseg.POSTokenizer(_tokenizer())
-
-
-def _weighted_words(text: str) -> list[tuple[str, float]]:
+def _weighted_words(text: str, tokenizer: Tokenizer) -> list[tuple[str, float]]:
     """Words of a question with the weight their part of speech gives them."""
     out = []
-    for pair in _pos_tokenizer().cut(text):
-        weight = POS_WEIGHT.get(pair.flag, 0.0)
-        if weight and len(pair.word.strip()) > 1:
-            out.append((pair.word.lower(), weight))
+    for word, flag in tokenizer.tagged(text):
+        weight = POS_WEIGHT.get(flag, 0.0)
+        if weight and len(word.strip()) > 1:
+            out.append((word.lower(), weight))
     return out
 
 
@@ -109,11 +102,6 @@ def glossary() -> list[tuple[str, list[str]]]:
         english, chinese = line.split("\t", 1)
         entries.append((english.strip().lower(), [c for c in chinese.strip().split("|") if c]))
     return sorted(entries, key=lambda e: -len(e[0]))
-
-
-def translate_terms(question: str) -> list[str]:
-    """Chinese search terms for the English words of a question, longest phrases first."""
-    return [term for group in translate_groups(question) for term in group]
 
 
 def translate_groups(question: str) -> list[list[str]]:
@@ -183,7 +171,9 @@ def _either_or(text: str, terms: list[str]) -> list[list[str]]:
     return groups
 
 
-def understand(question: str, offices: list[str]) -> Query:
+def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = None) -> Query:
+    """What a question asks; ``tokenizer`` is the index's (it knows the corpus's office names)."""
+    tokenizer = tokenizer or base_tokenizer()
     folded = fold(question)
     lang = language(question)
     compact = re.sub(r"[\s\-_']+", "", folded)
@@ -220,7 +210,7 @@ def understand(question: str, offices: list[str]) -> Query:
         a for name in unknown for a in (name, re.sub(r"(街道办事处|街道|办事处)$", "", name))}
     weights: dict[str, float] = {}
     source = "，".join(extra) if lang == "en" else folded
-    for word, weight in _weighted_words(source):
+    for word, weight in _weighted_words(source, tokenizer):
         if word in GENERIC_TERMS or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
                 or re.search(r"(街道|办事处)$", word):  # 各街道, 哪些街道: who is asked, not what about
             continue

@@ -8,25 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .index import ChunkRecord, Index
-from .query import Query
+from .documents import ChunkRecord, Filters
+from .index import Index
+from .lexical import LexicalIndex
+from .query import Query, office_aliases
 from .settings import Settings
-from .textnorm import fold, tokenize
+from .textnorm import fold
 
-
-@dataclass(frozen=True)
-class Filters:
-    """Filters a user sets explicitly (UI or CLI); they narrow every search."""
-    offices: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    phase: str = ""  # "plan" | "summary" | ""
-    half: str = ""  # "H1" | "H2" | "": sections tagged with the other half-year are left out
-
-    def merged(self, query: Query) -> "Filters":
-        """Explicit filters win; otherwise what the question names."""
-        return Filters(offices=self.offices or tuple(query.offices),
-                       years=self.years or tuple(query.years), phase=self.phase,
-                       half=self.half or query.half)
+__all__ = ["Filters", "Hit", "SearchResult", "search"]
 
 
 @dataclass
@@ -43,34 +32,18 @@ class SearchResult:
     timings_ms: dict = field(default_factory=dict)
 
 
-def _mask(records: list[ChunkRecord], filters: Filters) -> np.ndarray:
-    keep = np.ones(len(records), dtype=bool)
+def _mask(lexical: LexicalIndex, filters: Filters) -> np.ndarray:
+    """Which rows the filters admit. Offices first, through the lexical index's office table (a
+    few hundred rows to check instead of every row at 10,000 reports)."""
+    records = lexical.rows
+    if not filters:
+        return np.ones(len(records), dtype=bool)
     if filters.offices:
-        offices = set(filters.offices)
-        keep &= np.fromiter((r.office in offices for r in records), bool, len(records))
-    if filters.years:
-        years = set(filters.years)
-        keep &= np.fromiter((r.year in years for r in records), bool, len(records))
-    if filters.phase:
-        keep &= np.fromiter((r.phase == filters.phase for r in records), bool, len(records))
-    if filters.half:
-        keep &= np.fromiter((r.half in ("", filters.half) for r in records), bool, len(records))
-    return keep
-
-
-def _where(filters: Filters) -> dict | None:
-    clauses = []
-    if filters.offices:
-        clauses.append({"office": {"$in": list(filters.offices)}})
-    if filters.years:
-        clauses.append({"year": {"$in": list(filters.years)}})
-    if filters.phase:
-        clauses.append({"phase": filters.phase})
-    if filters.half:
-        clauses.append({"half": {"$in": ["", filters.half]}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        keep = np.zeros(len(records), dtype=bool)
+        rows = [i for o in filters.offices for i in lexical.rows_of(o)]
+        keep[[i for i in rows if filters.admits(records[i])]] = True
+        return keep
+    return np.fromiter((filters.admits(r) for r in records), bool, len(records))
 
 
 def search(index: Index, query: Query, settings: Settings, filters: Filters = Filters(),
@@ -80,15 +53,16 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
     k = k or settings.k
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    bm25, records, id_to_row = index.lexical()
-    mask = _mask(records, filters)
+    lexical = index.lexical()
+    records, id_to_row = lexical.rows, lexical.id_to_row
+    mask = _mask(lexical, filters)
     fused: dict[int, float] = {}
     lexical_rank: dict[int, int] = {}
     dense_rank: dict[int, int] = {}
     if mode in ("hybrid", "lexical"):
-        tokens = tokenize(fold(query.search_text))
+        tokens = index.tokenizer.tokenize(fold(query.search_text))
         if tokens:
-            scores = bm25.get_scores(tokens)
+            scores = lexical.scores(tokens)
             scores = np.where(mask, scores, -1.0)
             top = np.argsort(-scores)[:settings.fetch_k]
             for rank, row in enumerate(int(r) for r in top if scores[r] > 0):
@@ -97,7 +71,7 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
     timings["lexical"] = (time.perf_counter() - t0) * 1000
     t1 = time.perf_counter()
     if mode in ("hybrid", "dense") and mask.any():
-        dense = index.dense_search(query.text, settings.fetch_k, _where(filters))
+        dense = index.dense_search(query.text, settings.fetch_k, filters, office_aliases)
         rank = 0
         for cid, _similarity in dense:
             row = id_to_row.get(cid)
@@ -109,17 +83,7 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
             rank += 1
     timings["dense"] = (time.perf_counter() - t1) * 1000
     for row in fused:
-        record = records[row]
-        bonus = 1.0
-        if query.phase and record.phase == query.phase:
-            bonus += 0.15
-        if query.problems and record.role == "problems":
-            bonus += 0.3
-        if query.half and record.half == query.half:
-            bonus += 0.15
-        if query.offices and record.office in query.offices:
-            bonus += settings.office_boost
-        fused[row] *= bonus
+        fused[row] *= _boost(records[row], query, settings)
     ranked = sorted(fused.items(), key=lambda item: -item[1])
     if per_report:  # questions across offices: the best passages of each report, not of one
         taken: dict[str, int] = {}
@@ -134,3 +98,17 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
     hits = [Hit(records[row], score, lexical_rank.get(row), dense_rank.get(row)) for row, score in ranked]
     timings["search"] = (time.perf_counter() - t0) * 1000
     return SearchResult(hits, timings)
+
+
+def _boost(record: ChunkRecord, query: Query, settings: Settings) -> float:
+    """How much the question's own cues favour a chunk: its phase, problems section, half-year, office."""
+    bonus = 1.0
+    if query.phase and record.phase == query.phase:
+        bonus += settings.phase_boost
+    if query.problems and record.role == "problems":
+        bonus += settings.problems_boost
+    if query.half and record.half == query.half:
+        bonus += settings.half_boost
+    if query.offices and record.office in query.offices:
+        bonus += settings.office_boost
+    return bonus

@@ -1,21 +1,21 @@
 """One frozen Settings object, built once at the entry point and passed down.
 
-Environment variables (``ASSISTANT_*``) are only a fallback read here, never deep in the code.
-Every tuning value carries the reason for its default.
+Environment variables (``ASSISTANT_<FIELD>``, one per field, found by ``dataclasses.fields``) are
+only a fallback read here, never deep in the code. Every tuning value carries the reason for its
+default.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+import types
+import typing
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .errors import SettingError
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(f"ASSISTANT_{name}")
-    return value if value not in (None, "") else default
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,23 @@ class Settings:
     lexical_weight: float = 1.0  # BM25 over jieba tokens: strongest signal measured on Chinese
     dense_weight: float = 0.5  # dense is weaker on these texts; it helps paraphrase and English
     office_boost: float = 0.5  # extra fused score for a chunk of an office the question names
+    phase_boost: float = 0.15  # ... of a section whose plan/summary phase the question names
+    problems_boost: float = 0.3  # ... of a problems section for a question about shortcomings
+    half_boost: float = 0.15  # ... of a section about the half-year the question names
+    bm25_k1: float = 1.2  # BM25's term-frequency saturation: the textbook default (Robertson)
+    bm25_b: float = 0.75  # BM25's length normalisation: the textbook default
+    answer_hits: int = 8  # passages the answerer reads: more than k, so a figure ranked 6th counts
+    per_report_hits: int = 3  # a question across offices reads at most this many per report
 
     # --- answering ----------------------------------------------------------------------------
     answerer: str = "extractive"  # "extractive" (no model, the default) or "llm"
     max_sentences: int = 4  # sentences quoted per report in an extractive answer
     min_coverage: float = 0.4  # share of the question's key-term weight a sentence must hold to answer;
     # swept 0.3/0.4/0.5 on eval/qa.jsonl: 0.4 refuses every unanswerable item with ~4% false refusals
+    number_bonus: float = 0.15  # a quantity question prefers the sentence that states a figure
+    rank_penalty: float = 0.02  # per rank of the passage a sentence comes from: ties go to the top hit
+    answer_margin: float = 0.3  # sentences within this of the best one are quoted too
+    max_question_chars: int = 1000  # a real question is a sentence or two; longer input is pasted text
     llm_base_url: str | None = None  # OpenAI-compatible /v1 base URL (vLLM, Ollama, Xinference…)
     llm_model: str = "qwen2.5-7b-instruct"
     llm_api_key: str = "EMPTY"
@@ -64,7 +75,7 @@ class Settings:
     # --- app ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"  # intranet default: only this machine unless told otherwise
     port: int = 7860
-    auth: tuple[str, str] | None = field(default=None)  # optional (user, password) login
+    auth: tuple[str, str] | None = None  # optional (user, password) login: ASSISTANT_AUTH=user:password
     max_upload_mb: int = 20  # a work report is well under 1 MB; anything larger is suspect
     ui_lang: str = "zh"  # interface language: "zh" for the offices' staff, "en" for English labels
     # questions answered at once (Gradio's default is 1). Measured with tests/test_load.py (20 tabs,
@@ -73,34 +84,47 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
-        """Defaults, then ASSISTANT_* environment variables, then explicit overrides."""
-        base = cls()
+        """Defaults, then ASSISTANT_<FIELD> environment variables, then explicit overrides."""
         env: dict = {}
-        for name in ("corpus_dir", "index_dir", "data_dir", "prompts_dir"):
-            if (v := _env(name.upper())) is not None:
-                env[name] = Path(v)
-        for name in ("chroma_url", "embed_url", "llm_base_url"):
-            if (v := _env(name.upper())) is not None:
-                env[name] = v
-        for name in ("collection", "embedding_model", "embed_api_key", "answerer", "llm_model",
-                     "llm_api_key", "host", "ui_lang"):
-            if (v := _env(name.upper())) is not None:
-                env[name] = v
-        for name in ("embed_batch", "chunk_tokens", "min_chunk_tokens", "k", "fetch_k", "rrf_k",
-                     "max_sentences", "port", "max_upload_mb", "answer_concurrency"):
-            if (v := _env(name.upper())) is not None:
-                env[name] = int(v)
-        for name in ("lexical_weight", "dense_weight", "office_boost", "min_coverage",
-                     "llm_timeout", "llm_temperature"):
-            if (v := _env(name.upper())) is not None:
-                env[name] = float(v)
-        if (v := _env("AUTH")) is not None and ":" in v:
-            user, password = v.split(":", 1)
-            env["auth"] = (user, password)
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            if raw not in (None, ""):
+                env[f.name] = _convert(f.name, raw, hints[f.name])
         if env.get("llm_base_url") and "answerer" not in env:
             env["answerer"] = "llm"
-        return replace(base, **{**env, **overrides})
+        return replace(cls(), **{**env, **overrides})
 
     @property
     def feedback_path(self) -> Path:
         return self.data_dir / "feedback.jsonl"
+
+
+def stay_offline() -> None:
+    """Tell the Hugging Face libraries never to reach the network (a model is loaded from a local
+    folder or a package that ships it); called before they are imported."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _convert(name: str, raw: str, hint):
+    """A variable's text as the field's type: Path, int, float, str, or (user, password)."""
+    options = [t for t in typing.get_args(hint) if t is not type(None)] \
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else [hint]
+    kind = options[0]
+    try:
+        if kind is Path:
+            return Path(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if typing.get_origin(kind) is tuple:  # auth: "user:password"
+            user, sep, password = raw.partition(":")
+            if not sep or not user:
+                raise ValueError("expected user:password")
+            return user, password
+    except ValueError as e:
+        raise SettingError(name, raw, str(e)) from e
+    return raw

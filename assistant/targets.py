@@ -242,10 +242,6 @@ def filter_targets(targets: list[Target], offices=(), kind: str = "", topic: str
             and all(w in fold(f"{t.metric}\n{t.sentence}") for w in words)]
 
 
-_extracted: dict[tuple[str, str], list[Target]] = {}  # (report id, text hash) -> its statements
-_folded: dict[tuple[str, str], list["FoldedTarget"]] = {}  # the same, folded for matching
-
-
 @dataclass(frozen=True)
 class FoldedTarget:
     """A statement's texts folded once (full-width, case) for matching questions against."""
@@ -260,25 +256,48 @@ class FoldedTarget:
         return cls(clause, statement, section, f"{clause} {statement} {section}")
 
 
+class TargetsCache:
+    """Each report's statements, extracted once per version of the report (its text hash) and
+    kept on the index: an unchanged report is never read again for them."""
+
+    def __init__(self) -> None:
+        self.extracted: dict[tuple[str, str], list[Target]] = {}
+        self.folded: dict[tuple[str, str], list[FoldedTarget]] = {}
+
+    def of(self, index, row) -> tuple[list[Target], list[FoldedTarget]]:
+        key = (row.id, row.sha256)
+        if key not in self.extracted:  # the report is read only when its statements are not known yet
+            self.extracted[key] = extract_targets(index.report(row.id))
+        if key not in self.folded:
+            self.folded[key] = [FoldedTarget.of(t) for t in self.extracted[key]]
+        return self.extracted[key], self.folded[key]
+
+    def keep_only(self, rows) -> None:
+        """Forget the statements of report versions no longer indexed."""
+        live = {(r.id, r.sha256) for r in rows}
+        for table in (self.extracted, self.folded):
+            for key in set(table) - live:
+                del table[key]
+
+
+def _cache(index) -> TargetsCache:
+    """The index's targets cache, emptied of report versions that went away (once a generation)."""
+    cache = index.held("targets", TargetsCache)
+    index.derived("targets_pruned", cache.keep_only)
+    return cache
+
+
 def folded_targets(index) -> list[tuple[Target, FoldedTarget]]:
     """Every statement with its folded texts (folded once per report version)."""
+    cache = _cache(index)
     out = []
     for row in index.reports():
-        key = (row["id"], row["sha256"])
-        if key not in _folded:
-            if key not in _extracted:
-                _extracted[key] = extract_targets(index.report(row["id"]))
-            _folded[key] = [FoldedTarget.of(t) for t in _extracted[key]]
-        out.extend(zip(_extracted[key], _folded[key]))
+        targets, folded = cache.of(index, row)
+        out.extend(zip(targets, folded))
     return out
 
 
 def all_targets(index) -> list[Target]:
     """Every statement of every indexed report; a report is extracted once per version."""
-    out: list[Target] = []
-    for row in index.reports():
-        key = (row["id"], row["sha256"])
-        if key not in _extracted:  # the report is read only when its statements are not known yet
-            _extracted[key] = extract_targets(index.report(row["id"]))
-        out.extend(_extracted[key])
-    return out
+    cache = _cache(index)
+    return [t for row in index.reports() for t in cache.of(index, row)[0]]

@@ -2,8 +2,8 @@
 
 - full-width digits, letters and punctuation fold to half-width (NFKC): ２４％ -> 24%;
 - a report that writes "D" for 党 (D支部, D的二十大) has it restored for search only;
-- jieba segments Chinese; office names found in the corpus are added to its dictionary so
-  that 望月湖 stays one token.
+- jieba segments Chinese; office names found in one index's corpus are added to that index's
+  segmenter so that 望月湖 stays one token.
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ STOPWORDS = frozenset(
     "the a an of to in on for and or what which how many much is are was were did does do "
     "with by at from about its it their there this that as be".split())
 
-_jieba = None
-_jieba_lock = threading.Lock()
-_user_words: set[str] = set()
-
-
 def fold(text: str) -> str:
     """Full-width to half-width and compatibility forms (NFKC), lower-case ASCII, no paywall marks."""
     return PAYWALL.sub("", unicodedata.normalize("NFKC", text)).lower()
@@ -53,38 +48,84 @@ def search_form(text: str, d_for_dang: bool = False) -> str:
     return fold(text)
 
 
-def _tokenizer():
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _jieba = tokenizer
-    return _jieba
+_base = None  # the segmenter with jieba's own dictionary only, shared: never taught a word
+_base_lock = threading.Lock()
 
 
-def add_words(words) -> None:
-    """Teach the segmenter names from the corpus (offices, regions)."""
-    tokenizer = _tokenizer()
-    for word in words:
-        if word and word not in _user_words:
-            tokenizer.add_word(word, freq=20000)
-            _user_words.add(word)
+def _new_jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
 
 
-def tokenize(text: str) -> list[str]:
-    """Search tokens of an already folded text: jieba's search-mode words, no punctuation or stop words."""
-    tokens = []
-    for token in _tokenizer().cut_for_search(text):
-        token = token.strip()
-        if not token or token in STOPWORDS or not _TOKEN_OK.search(token):
-            continue
-        tokens.append(token)
-    return tokens
+class Tokenizer:
+    """jieba's segmenter for one index: the names of its corpus (offices) are taught to it so that
+    望月湖 stays one token. Each index has its own, so what one index has taught never changes how
+    another one reads, nor how a report is parsed (the parser uses ``base_tokenizer()``). Loads
+    lazily, once."""
+
+    def __init__(self, teachable: bool = True) -> None:
+        self.teachable = teachable
+        self._jieba = None
+        self._pos = None
+        self._lock = threading.Lock()
+        self.words: set[str] = set()
+
+    @property
+    def jieba(self):
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    self._jieba = _new_jieba()
+        return self._jieba
+
+    def add_words(self, words) -> None:
+        """Teach the segmenter names from the corpus (offices, regions)."""
+        if not self.teachable:
+            raise ValueError("the shared base tokenizer is never taught words")
+        for word in words:
+            if word and word not in self.words:
+                self.jieba.add_word(word, freq=20000)
+                self.words.add(word)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Search tokens of an already folded text: jieba's search-mode words, no punctuation or
+        stop words."""
+        tokens = []
+        for token in self.jieba.cut_for_search(text):
+            token = token.strip()
+            if not token or token in STOPWORDS or not _TOKEN_OK.search(token):
+                continue
+            tokens.append(token)
+        return tokens
+
+    def cut(self, text: str) -> list[str]:
+        return list(self.jieba.cut(text))
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part of speech) pairs."""
+        if self._pos is None:
+            import jieba.posseg
+
+            self._pos = jieba.posseg.POSTokenizer(self.jieba)
+        return [(pair.word, pair.flag) for pair in self._pos.cut(text)]
+
+    def frequency(self, word: str) -> int:
+        """How often jieba's dictionary has seen the word (0 if never)."""
+        return self.jieba.FREQ.get(word) or 0
+
+
+def base_tokenizer() -> Tokenizer:
+    """The shared segmenter with jieba's dictionary only: what the parser reads with."""
+    global _base
+    if _base is None:
+        with _base_lock:
+            if _base is None:
+                _base = Tokenizer(teachable=False)
+    return _base
 
 
 def has_cjk(text: str) -> bool:

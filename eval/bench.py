@@ -47,7 +47,7 @@ LEVEL2 = re.compile(rf"^\s*[（(]\s*[{CN}]{{1,3}}\s*[）)]\s*")
 def _blocks(corpus: Path) -> dict[str, list[str]]:
     """Whole sections of the real reports, their heading number removed: plan items, summary
     items and problem analyses. A block is the heading line and everything under it, as written."""
-    from assistant.index import load_manifest
+    from assistant.ingest import load_manifest
     from assistant.parse import read_report
 
     manifest = load_manifest(corpus)
@@ -138,19 +138,19 @@ def work_ingest(args: dict) -> dict:
     """Ingest the corpus into an empty index; ``vectors_from``: start with that embedding cache."""
     from assistant.embeddings import make_embedder
     from assistant.index import VECTOR_CACHE, Index
+    from assistant.ingest import ingest
 
     settings = _settings()
     index = Index(settings, make_embedder(settings))
     if args.get("vectors_from"):  # warm: vectors cached, dictionaries loaded, store open
         from assistant.chunking import count_tokens
-        from assistant.textnorm import tokenize
 
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         if Path(args["vectors_from"]).exists():  # none with embedding model "none"
             shutil.copy2(args["vectors_from"], settings.index_dir / VECTOR_CACHE)
-        tokenize("铁西街道")
+        index.tokenizer.tokenize("铁西街道")
         count_tokens("铁西街道")
-        index.report_records()
+        index.records()
     marks: list[tuple[float, float]] = []  # (time, fraction done) every 2% of the files, at least 100
     step = max(0.02, 100 / max(len(list(settings.corpus_dir.glob("*.txt"))), 1))
 
@@ -159,11 +159,11 @@ def work_ingest(args: dict) -> dict:
             marks.append((time.perf_counter(), fraction))
 
     load = os.getloadavg()[0]
-    result = index.ingest(progress=progress)
+    result = ingest(index, progress=progress)
     n = len(result.added)
     windows = [n * (f1 - f0) / (t1 - t0) for (t0, f0), (t1, f1) in zip(marks, marks[1:]) if t1 > t0]
     t0 = time.perf_counter()
-    again = index.ingest()
+    again = ingest(index)
     recheck = time.perf_counter() - t0
     assert not again.added and not again.updated, again.summary()
     return {"reports": n, "errors": len(result.errors), "seconds": result.seconds,
@@ -211,7 +211,7 @@ def work_app(args: dict) -> dict:
                      for name, values in (("search", search_ms), ("retrieve", retrieve_ms), ("ask", ask_ms))})
     return {"runs": runs, "open_from_store_s": open_from_store, "open_from_cache_s": open_from_cache,
             "maxrss_mb": _maxrss_mb(), "rss_end_mb": _rss_mb(), "load": max(load, os.getloadavg()[0]),
-            "chunks": len(assistant.index.lexical()[1]), "reports": len(assistant.index.reports())}
+            "chunks": len(assistant.index.lexical().rows), "reports": len(assistant.index.reports())}
 
 
 def _run_worker(kind: str, args: dict, env: dict) -> dict:

@@ -11,9 +11,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.chain import Assistant, condense
+from assistant.chain import Assistant
+from assistant.conversation import condense
 from assistant.loaders import read_text
-from assistant.query import understand
 from assistant.retrieve import Filters, search
 
 from .run import percentile, quote_positions
@@ -43,8 +43,8 @@ def naive_baseline(assistant: Assistant, k: int):
     documents = []
     corpus = assistant.settings.corpus_dir
     for report in assistant.index.reports():
-        text = read_text(corpus / report["source"])
-        documents += splitter.split_documents([Document(page_content=text, metadata={"report_id": report["id"]})])
+        text = read_text(corpus / report.source)
+        documents += splitter.split_documents([Document(page_content=text, metadata={"report_id": report.id})])
     store = Chroma(collection_name="naive", embedding_function=_LangChainEmbeddings(assistant.index.embedder),
                    persist_directory=tempfile.mkdtemp(prefix="naive-chroma-"),
                    client_settings=ChromaSettings(anonymized_telemetry=False))
@@ -64,7 +64,7 @@ def compare(assistant: Assistant, items: list[dict], k: int) -> dict[str, dict]:
 
     def ours(mode: str, understood: bool):
         def run(question: str):
-            query = understand(question, offices)
+            query = assistant.understand(question)
             filters = Filters().merged(query) if understood else Filters()
             if not understood:
                 query = replace(query, offices=[], years=[], half="", phase="", problems=False)
@@ -82,7 +82,8 @@ def compare(assistant: Assistant, items: list[dict], k: int) -> dict[str, dict]:
         recalls, rrs, times = [], [], []
         by_lang: dict[str, list[float]] = {}
         for item in answerable:
-            question = condense(item["question"], item["history"], offices) if item["history"] else item["question"]
+            question = condense(item["question"], item["history"], offices, assistant.index.tokenizer) \
+                if item["history"] else item["question"]
             started = time.perf_counter()
             retrieved = run(question)
             times.append((time.perf_counter() - started) * 1000)

@@ -12,6 +12,8 @@ Metrics (each over the items it names):
 - refusal accuracy: unanswerable items answered not_found; false-refusal rate: answerable items
   answered not_found;
 - comparison tables: "compare" items answered with a table whose rows cite their sources;
+- cross-report office recall: for items whose answer lies in several reports, the share of those
+  reports the answer cites;
 - latency: p50/p95 of a warm ask, milliseconds.
 """
 
@@ -54,14 +56,27 @@ class ItemResult:
     cite_recall: bool = False
     cite_checked: int = 0
     cite_precise: int = 0
+    office_recall: float | None = None  # a cross-report item: share of its reports the answer cites
     failures: list = field(default_factory=list)
+
+
+def locate(text: str, quote: str) -> int:
+    """Where a supporting quote starts in a report's text: exactly, else ignoring whitespace (a
+    .docx or .pdf puts line breaks and spaces of its own into the text), else -1."""
+    at = text.find(quote)
+    if at >= 0 or not quote.strip():
+        return at
+    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
+    flat = "".join(text[i] for i in keep)
+    at = flat.find("".join(quote.split()))
+    return keep[at] if at >= 0 else -1
 
 
 def quote_positions(assistant: Assistant, item: dict) -> list[tuple[str, int]]:
     out = []
     for support in item["support"]:
         text = assistant.index.report(support["report"]).text
-        out.append((support["report"], text.find(support["quote"])))
+        out.append((support["report"], locate(text, support["quote"])))
     return out
 
 
@@ -87,6 +102,9 @@ def score_item(assistant: Assistant, item: dict, k: int) -> ItemResult:
             any(fold(v) in text for v in group) for group in item["key_facts"])
         result.cite_recall = any(c.report_id == rid and c.passage_start <= pos < c.passage_end
                                  for c in answer.citations for rid, pos in positions)
+        if item["type"] in ("cross", "compare") and len(set(item["reports"])) > 1:
+            cited = {c.report_id for c in answer.citations}
+            result.office_recall = len(cited & set(item["reports"])) / len(set(item["reports"]))
         if not result.facts_ok:
             result.failures.append("key facts")
         if answer.status != "answered":
@@ -144,6 +162,7 @@ def summarise(results: list[ItemResult]) -> dict:
         "false_refusal_rate": mean([r.status == "not_found" for r in answerable]),
         "comparison_tables": mean(["\n|" in r.answer and bool(r.citations)
                                    for r in results if r.item["type"] == "compare"]),
+        "cross_office_recall": mean([r.office_recall for r in results if r.office_recall is not None]),
         "latency_p50_ms": round(percentile([r.latency_ms for r in results], 0.5), 1),
         "latency_p95_ms": round(percentile([r.latency_ms for r in results], 0.95), 1),
     }

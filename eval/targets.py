@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.index import load_manifest
+from assistant.ingest import load_manifest
 from assistant.parse import read_report
 from assistant.settings import Settings
 from assistant.targets import extract_targets

@@ -21,6 +21,7 @@ from assistant.chain import Assistant
 from assistant.embeddings import Embedder, make_embedder
 from assistant.index import Index
 from assistant.settings import ROOT, Settings
+from assistant.ingest import ingest
 
 CORPUS = ROOT / "corpus"
 TIEXI, LIAOXI, WANGYUEHU, HAIXI, KAIYUAN = (
@@ -58,7 +59,7 @@ def embedder() -> Embedder:
 def built(tmp_path_factory, embedder):
     settings = make_settings(tmp_path_factory.mktemp("world"))
     index = Index(settings, embedder)
-    result = index.ingest()
+    result = ingest(index)
     assert not result.errors, result.errors
     return settings, index
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer, Citation
+from assistant.documents import Answer, Citation
 from assistant.documents import Paragraph, Report, Section
 from assistant.embeddings import make_embedder
 from assistant.errors import UnsupportedFileError
@@ -23,9 +23,11 @@ from assistant.export import COLUMNS, export_rows
 from assistant.index import Index
 from assistant.labels import EN, ZH
 from assistant.library import add_report, remove_report
-from assistant.render import answer_html, esc, mark_in_passage, not_found_page, source_page, \
-    sources_html, target_period, target_rows, target_value
+from assistant.render import answer_html, esc, mark_in_passage, sources_html, target_period, target_rows, \
+    target_value
+from assistant.viewer import not_found_page, source_page
 from assistant.targets import Target, all_targets, filter_targets
+from assistant.ingest import ingest
 from conftest import HAIXI, KAIYUAN, TIEXI, app_server, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -462,7 +464,8 @@ def test_question_errors_are_told_in_the_interface_language():
     assert error_message(QuestionTooLongError(1200, 1000), ZH) == "问题有1200个字，太长了；请缩短到1000字以内。"
     assert "1000" in error_message(QuestionTooLongError(1200, 1000), EN)
     assert error_message(IndexNotBuiltError("index/"), ZH) == \
-        "出错了：no index at index/; build it with: python -m assistant ingest"  # fix-it kept
+        "还没有建立索引（index/）；请运行：python -m assistant ingest"  # in Chinese, the fix-it kept
+    assert str(IndexNotBuiltError("index/")) == "no index at index/; build it with: python -m assistant ingest"
 
 
 def test_every_label_exists_in_both_languages():
@@ -524,12 +527,12 @@ def test_first_start_builds_the_index(lexical_world):
     settings, index = lexical_world
     assert not index.is_built()
     build_index_if_missing(index)
-    assert [r["id"] for r in index.reports()] == [TIEXI]
+    assert [r.id for r in index.reports()] == [TIEXI]
 
 
 def test_upload_rejects_wrong_type_and_size_and_leaves_no_broken_file(lexical_world, tmp_path):
     settings, index = lexical_world
-    index.ingest()
+    ingest(index)
     exe = tmp_path / "virus.exe"
     exe.write_bytes(b"MZ")
     with pytest.raises(UnsupportedFileError, match="virus.exe: unsupported file type"):
@@ -550,4 +553,4 @@ def test_upload_rejects_wrong_type_and_size_and_leaves_no_broken_file(lexical_wo
     assert result.added == ["测试街道2024年工作计划"]
     moved = remove_report(settings, index, "测试街道2024年工作计划")
     assert moved == settings.data_dir / "removed" / new.name and moved.exists()
-    assert [r["id"] for r in index.reports()] == [TIEXI]
+    assert [r.id for r in index.reports()] == [TIEXI]

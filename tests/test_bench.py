@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.index import load_manifest
+from assistant.ingest import load_manifest
 from assistant.parse import read_report
 from assistant.settings import ROOT
 from eval import bench

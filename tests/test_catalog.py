@@ -9,7 +9,7 @@ import pytest
 from assistant.catalog import is_catalog_question
 from assistant.labels import labels
 from assistant.query import understand
-from assistant.render import source_page
+from assistant.viewer import source_page
 from conftest import HAIXI, KAIYUAN, LIAOXI, TIEXI, WANGYUEHU
 
 OFFICES = ["铁西街道", "辽西街道", "望月湖街道", "海西街道", "开元街道"]

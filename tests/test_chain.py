@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chain import condense
+from assistant.conversation import condense
 from assistant.errors import EmptyQuestionError
 from conftest import HAIXI, TIEXI
 
@@ -151,7 +151,7 @@ def test_cli_remove_moves_the_file_and_an_unknown_id_is_a_clear_error(tmp_path):
 
 
 def test_a_full_question_after_another_stands_alone():
-    from assistant.chain import condense
+    from assistant.conversation import condense
 
     offices = ["铁西街道", "开元街道", "测试街道"]
     assert condense("铁西街道2024年招商引资目标是多少？", ["测试街道2024年新建几家社区食堂？"], offices) == \

@@ -18,10 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-import assistant.index as index_module
+import assistant.store as store_module
 from assistant.chain import Assistant
 from assistant.index import Index
 from assistant.retrieve import Filters
+from assistant.ingest import ingest, remove
 from conftest import HAIXI, KAIYUAN, TIEXI, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,13 +87,13 @@ def _wait_for(condition, seconds: float = 10.0) -> bool:
 
 
 def test_ingest_search_and_ask_through_the_server(chroma_url, tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(index_module, "PAGE", 7)  # every read and write spans several pages
+    monkeypatch.setattr(store_module, "PAGE", 7)  # every read and write spans several pages
     settings = _world(tmp_path, chroma_url, "served")
     index = Index(settings, embedder)
-    result = index.ingest()
+    result = ingest(index)
     assert sorted(result.added) == [TIEXI, KAIYUAN] and not result.errors
     assert not (settings.index_dir / "chroma").exists()  # nothing stored locally but caches
-    assert index.chunks.count() == sum(r["chunks"] for r in index.reports()) > 7
+    assert index.store.chunks.count() == sum(r.chunks for r in index.reports()) > 7
 
     assistant = Assistant(settings, index)
     hits = assistant.search("招商引资", Filters(offices=("开元街道",), years=(2023,)), k=5).hits
@@ -105,26 +106,26 @@ def test_ingest_search_and_ask_through_the_server(chroma_url, tmp_path, embedder
 
     # a second app process: its own empty cache folder, the same server
     other = Index(replace(settings, index_dir=tmp_path / "other-app"), embedder)
-    assert [r["id"] for r in other.reports()] == [r["id"] for r in index.reports()]
+    assert [r.id for r in other.reports()] == [r.id for r in index.reports()]
     other_answer = Assistant(other.settings, other).ask(QUESTION)
     assert other_answer.answer == answer.answer
     assert list((tmp_path / "other-app").glob("*lexical.pkl"))  # rebuilt from the server, cached
 
     # what one process ingests or removes, the other sees without a restart
     shutil.copy(ROOT / "corpus" / f"{HAIXI}.txt", settings.corpus_dir)
-    assert index.ingest().added == [HAIXI]
+    assert ingest(index).added == [HAIXI]
     other_assistant = Assistant(other.settings, other)
     assert _wait_for(lambda: "海西街道" in other_assistant.offices())
     hits = other_assistant.search("党支部", k=3).hits
     assert any(h.chunk.report_id == HAIXI for h in hits)
-    index.remove(KAIYUAN)
-    assert _wait_for(lambda: KAIYUAN not in {r["id"] for r in other.reports()})
+    remove(index, KAIYUAN)
+    assert _wait_for(lambda: KAIYUAN not in {r.id for r in other.reports()})
     assert all(h.chunk.report_id != KAIYUAN for h in other_assistant.search("招商引资", k=10).hits)
 
 
 def test_cli_process_answers_from_the_server(chroma_url, tmp_path, embedder):
     settings = _world(tmp_path, chroma_url, "cli", keep=(TIEXI,))
-    Index(settings, embedder).ingest()
+    ingest(Index(settings, embedder))
     env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_url, "ASSISTANT_COLLECTION": "cli",
            "ASSISTANT_INDEX_DIR": str(tmp_path / "cli-cache"), "ASSISTANT_CORPUS_DIR": str(tmp_path / "empty"),
            "PYTHONPATH": str(ROOT)}

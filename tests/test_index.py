@@ -12,6 +12,7 @@ import pytest
 
 from assistant.chain import Assistant
 from assistant.index import Index
+from assistant.ingest import collect_garbage, ingest
 from conftest import HAIXI, KAIYUAN, TIEXI, CountingEmbedder, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,38 +28,38 @@ def small_world(tmp_path, embedder, keep=(TIEXI, KAIYUAN)):
 
 def test_reingest_of_unchanged_files_embeds_nothing(tmp_path, embedder):
     settings, index = small_world(tmp_path, embedder)
-    first = index.ingest()
+    first = ingest(index)
     assert sorted(first.added) == [TIEXI, KAIYUAN] and index.embedder.texts > 0
     before = index.embedder.texts
-    second = index.ingest()
+    second = ingest(index)
     assert sorted(second.unchanged) == [TIEXI, KAIYUAN] and index.embedder.texts == before
 
 
 def test_changed_file_embeds_only_new_chunks_and_removed_file_is_pruned(tmp_path, embedder):
     settings, index = small_world(tmp_path, embedder)
-    index.ingest()
+    ingest(index)
     path = settings.corpus_dir / f"{TIEXI}.txt"
     path.write_text(path.read_text(encoding="utf-8") + "\n五、强作风\n\n一是全年开展作风建设专项检查6次。\n",
                     encoding="utf-8")
     before = index.embedder.texts
-    result = index.ingest()
+    result = ingest(index)
     assert result.updated == [TIEXI]
     assert 0 < index.embedder.texts - before <= 2  # only the new section's chunk
     hits = Assistant(settings, index).search("作风建设专项检查", k=1).hits
     assert "作风建设专项检查6次" in hits[0].chunk.text
     (settings.corpus_dir / f"{KAIYUAN}.txt").unlink()
-    result = index.ingest()
+    result = ingest(index)
     assert result.removed == [KAIYUAN]
-    assert [r["id"] for r in index.reports()] == [TIEXI]
+    assert [r.id for r in index.reports()] == [TIEXI]
 
 
 def test_bad_file_is_reported_and_nothing_indexed_is_lost(tmp_path, embedder):
     settings, index = small_world(tmp_path, embedder)
-    index.ingest()
+    ingest(index)
     (settings.corpus_dir / "broken.docx").write_bytes(b"this is not a docx")
-    result = index.ingest()
+    result = ingest(index)
     assert len(result.errors) == 1 and "broken.docx" in result.errors[0]
-    assert sorted(r["id"] for r in index.reports()) == [TIEXI, KAIYUAN]
+    assert sorted(r.id for r in index.reports()) == [TIEXI, KAIYUAN]
 
 
 def test_dang_zhibu_finds_d_zhibu(assistant):
@@ -81,7 +82,7 @@ def test_english_question_finds_chinese_passage(assistant):
 @pytest.mark.slow
 def test_killed_ingest_leaves_the_old_index_answering(tmp_path, embedder):
     settings, index = small_world(tmp_path, embedder, keep=(TIEXI,))
-    index.ingest()
+    ingest(index)
     del index
     # add two reports and kill the ingest at several points while it embeds and writes
     for name in (HAIXI, KAIYUAN):
@@ -106,6 +107,6 @@ def test_killed_ingest_leaves_the_old_index_answering(tmp_path, embedder):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     final = Index(settings, embedder)
-    assert sorted(r["id"] for r in final.reports()) == [TIEXI, HAIXI, KAIYUAN]
-    final.collect_garbage()
-    assert final.chunks.count() == sum(r["chunks"] for r in final.reports())
+    assert sorted(r.id for r in final.reports()) == [TIEXI, HAIXI, KAIYUAN]
+    collect_garbage(final)
+    assert final.store.chunks.count() == sum(r.chunks for r in final.reports())

@@ -68,7 +68,7 @@ def test_hanging_endpoint_falls_back_to_extractive_with_notice(llm_assistant):
 
 def test_instructions_inside_a_passage_are_fenced():
     from assistant.chunking import sentence_spans  # noqa: F401  (keeps import order stable)
-    from assistant.index import ChunkRecord
+    from assistant.documents import ChunkRecord
     from assistant.llm import passages_block
     from assistant.retrieve import Hit
 

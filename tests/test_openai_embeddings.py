@@ -17,6 +17,7 @@ from assistant.chain import Assistant
 from assistant.embeddings import OpenAIEmbedder, make_embedder
 from assistant.errors import EmbeddingModelError
 from assistant.index import Index
+from assistant.ingest import ingest
 from conftest import TIEXI, make_settings
 
 DIM = 256
@@ -88,7 +89,7 @@ def test_ingest_and_dense_search_through_an_embeddings_server(tmp_path, server):
     embedder = make_embedder(settings)
     embedder.backoff = 0.01
     index = Index(settings, embedder)
-    result = index.ingest()
+    result = ingest(index)
     assert result.added == [TIEXI] and result.chunks_embedded == result.chunks_stored > 4
     first, *rest = server.requests
     assert first["model"] == "fake-embed"
@@ -110,10 +111,10 @@ def test_the_same_passage_is_sent_once(tmp_path, server):
     embedder = make_embedder(settings)
     embedder.backoff = 0.01
     index = Index(settings, embedder)
-    first = index.ingest()
+    first = ingest(index)
     sent = server.texts_sent
     (settings.corpus_dir / "copy.txt").write_text(source.replace("铁西街道", "铁东街道", 1), encoding="utf-8")
-    second = index.ingest()
+    second = ingest(index)
     assert second.added == ["copy"] and second.chunks_reused == second.chunks_stored == first.chunks_stored
     assert second.chunks_embedded == 0 and server.texts_sent == sent
     offices = {h.chunk.office for h in Assistant(settings, index).search("招商引资", k=10).hits}

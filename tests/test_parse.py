@@ -7,7 +7,7 @@ import pytest
 
 from assistant.chunking import chunk_report
 from assistant.errors import UnsupportedFileError
-from assistant.index import load_manifest
+from assistant.ingest import load_manifest
 from assistant.loaders import read_text
 from assistant.parse import parse_report, read_report
 from conftest import CORPUS, HAIXI, KAIYUAN, LIAOXI, TIEXI, WANGYUEHU

@@ -14,6 +14,7 @@ from assistant.errors import AssistantError, EmptyQuestionError, QuestionTooLong
 from assistant.index import Index
 from assistant.parse import parse_report
 from assistant.verify import numbers_in, unsupported_numbers
+from assistant.ingest import collect_garbage
 from conftest import KAIYUAN, TIEXI, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,8 @@ def test_two_ingests_at_once_are_serialised(tmp_path, embedder):
     summaries = sorted(out for out, _ in outputs)
     assert summaries[0].startswith("0 added") and summaries[1].startswith("2 added")  # one did it all
     index = Index(settings, embedder)
-    assert sorted(r["id"] for r in index.reports()) == sorted([KAIYUAN, TIEXI])
-    assert index.collect_garbage() == 0
+    assert sorted(r.id for r in index.reports()) == sorted([KAIYUAN, TIEXI])
+    assert collect_garbage(index) == 0
 
 
 @pytest.mark.skipif(not shutil.which("unshare"), reason="needs util-linux unshare")

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.index import load_manifest
+from assistant.ingest import load_manifest
 from assistant.parse import parse_report, read_report
 from assistant.settings import Settings
 from assistant.targets import all_targets, extract_targets, filter_targets

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import UnknownChoiceError
 from assistant.export import COLUMNS, export_files, export_rows, write_csv, write_xlsx
-from assistant.index import load_manifest
+from assistant.ingest import load_manifest
 from assistant.parse import read_report
 from assistant.targets import extract_targets, filter_targets
 from conftest import CORPUS, HAIXI, LIAOXI, TIEXI

@@ -1,63 +1,25 @@
-"""Answers and citations, and the extractive answerer: the embedded default that needs no
-language model. It quotes the source sentences that answer the question, grouped by report, each
-followed by its citation marker; framing follows the question's language."""
+"""The extractive answerer: the embedded default that needs no language model. It quotes the
+source sentences that answer the question, grouped by report, each followed by its citation
+marker; framing follows the question's language. Its sentence scoring (key terms, coverage) is
+shared with the comparison answerer."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from .chunking import sentence_spans
-from .documents import source_link
+from .documents import Answer, Citation, cite
 from .index import Index
+from .labels import say
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
-from .textnorm import PAYWALL, fold, search_form, tokenize
-from .verify import PLACEHOLDER, has_placeholder, numbers_in
+from .textnorm import PAYWALL, fold, search_form
+from .verify import PLACEHOLDER, has_placeholder, unsupported_numbers
 
 PROBLEM_WORD = re.compile(r"问题|不足|短板|困难|差距|弱项|薄弱")
 NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批)")
-
-
-@dataclass
-class Citation:
-    n: int  # the marker number in the answer text: [n]
-    report_id: str
-    title: str
-    office: str
-    section: str  # heading path
-    text: str  # the cited sentence(s), as written
-    start: int  # offsets of the cited text in the report's text
-    end: int
-    paragraph_id: str
-    passage: str  # the whole retrieved passage the sentence comes from
-    passage_start: int
-    passage_end: int
-
-    @property
-    def link(self) -> str:
-        """The source viewer on the cited text: /source/<report>?start=..&end=..#<paragraph>."""
-        return source_link(self.report_id, self.paragraph_id, self.start, self.end)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    status: str  # "answered" | "not_found"
-    citations: list[Citation] = field(default_factory=list)
-    unsupported_numbers: list[str] = field(default_factory=list)
-    standalone_question: str = ""
-    mode: str = "extractive"
-    notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
-    timings_ms: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        for cite, obj in zip(data["citations"], self.citations):
-            cite["link"] = obj.link
-        return data
 
 
 @dataclass
@@ -122,7 +84,7 @@ class Terms:
 def key_terms(index: Index, query: Query) -> Terms:
     groups = query_groups(query)
     weights = [max(_weight(index, query, t) for t in group) for group in groups]
-    parts = [[p for t in group for p in tokenize(t) if len(p) > 1 and p != t] for group in groups]
+    parts = [[p for t in group for p in index.tokenizer.tokenize(t) if len(p) > 1 and p != t] for group in groups]
     return Terms(groups, parts, weights)
 
 
@@ -188,7 +150,8 @@ def query_groups(query: Query) -> list[list[str]]:
 
 def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[Sentence]:
     def score(s: Sentence) -> float:
-        return s.coverage + (0.15 if query.quantity and s.has_number else 0.0) - 0.02 * s.rank
+        return (s.coverage + (settings.number_bonus if query.quantity and s.has_number else 0.0)
+                - settings.rank_penalty * s.rank)
 
     passing = [s for s in sentences if s.coverage >= settings.min_coverage]
     if not passing:
@@ -204,10 +167,10 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         for s in passing:
             rid = s.hit.chunk.report_id
             best_of[rid] = max(best_of.get(rid, 0.0), score(s))
-        chosen = [s for s in passing if score(s) >= best_of[s.hit.chunk.report_id] - 0.3]
+        chosen = [s for s in passing if score(s) >= best_of[s.hit.chunk.report_id] - settings.answer_margin]
     else:
         best = max(score(s) for s in passing)
-        chosen = [s for s in passing if score(s) >= best - 0.3]
+        chosen = [s for s in passing if score(s) >= best - settings.answer_margin]
     if query.quantity and any(s.has_number for s in chosen):
         chosen = [s for s in chosen if s.has_number or s.placeholder]
     by_report: dict[str, list[Sentence]] = {}
@@ -227,49 +190,48 @@ def make_citations(chosen: list[Sentence], index: Index) -> list[Citation]:
     citations = []
     for s in chosen:
         chunk = s.hit.chunk
-        report = index.report(chunk.report_id)
-        paragraph_id = next((p.id for _, p in report.paragraphs() if p.start <= s.start < p.end + 1),
-                            chunk.paragraph_ids[0])
-        citations.append(Citation(
-            n=len(citations) + 1, report_id=chunk.report_id, title=chunk.title, office=chunk.office,
-            section=chunk.section, text=s.text, start=s.start, end=s.end, paragraph_id=paragraph_id,
-            passage=chunk.text, passage_start=chunk.start, passage_end=chunk.end))
+        citations.append(cite(index.report(chunk.report_id), len(citations) + 1, s.start, s.end,
+                              passage=(chunk.text, chunk.start, chunk.end), section=chunk.section))
     return citations
 
 
-PERIOD_NAMES_ZH = {"plan": "计划", "summary": "总结"}
-
-
 def render_extractive(query: Query, citations: list[Citation], chosen: list[Sentence]) -> str:
-    lines: list[str] = []
-    undisclosed = [c for c, s in zip(citations, chosen) if s.placeholder]
-    if query.lang == "en":
-        lines.append("Here is what the reports say (quoted from the Chinese originals):")
+    lang = query.lang
+    lines: list[str] = [say(lang, "answer_lead")] if say(lang, "answer_lead") else []
     current = None
     for citation, sentence in zip(citations, chosen):
         if citation.report_id != current:
             current = citation.report_id
             lines.append("")
-            lines.append(f"**{citation.title}**" + (f" ({citation.office})" if query.lang == "en" else "："))
-        lines.append(f"- {sentence.text} [{citation.n}]")
-    if undisclosed:
+            lines.append(say(lang, "answer_report", title=citation.title, office=citation.office))
+        lines.append(say(lang, "answer_item", text=sentence.text, n=citation.n))
+    if any(s.placeholder for s in chosen):
         lines.append("")
-        lines.append("Note: amounts written as XX above are not disclosed in the report."
-                     if query.lang == "en" else "注意：上文中以XX代替的金额报告未公开披露，不能作为具体数值引用。")
+        lines.append(say(lang, "answer_placeholder_note"))
     return "\n".join(lines).strip()
 
 
-def extractive_answer(index: Index, query: Query, hits: list[Hit], settings: Settings):
-    """(answer text, citations, status) from the retrieved passages, or (None, [], "not_found")."""
-    sentences = candidate_sentences(index, hits)
-    score_sentences(index, query, sentences)
-    chosen = select(query, sentences, settings)
-    if not chosen:
-        return None, [], "not_found"
-    if query.quantity and all(s.placeholder for s in chosen):
+class ExtractiveAnswerer:
+    """Quotes the sentences of the retrieved passages that hold the question's key terms."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, query: Query, hits: list[Hit], index: Index) -> Answer | None:
+        """The quoted answer; a not_found one when the figure asked for is written only as XX;
+        None when no sentence answers."""
+        if not hits:
+            return None
+        sentences = candidate_sentences(index, hits)
+        score_sentences(index, query, sentences)
+        chosen = select(query, sentences, self.settings)
+        if not chosen:
+            return None
         citations = make_citations(chosen, index)
-        lead = ("The report does not disclose this figure: it is written as XX." if query.lang == "en"
-                else "报告没有公开这个数值：原文以XX代替。")
-        return lead + "\n\n" + render_extractive(query, citations, chosen), citations, "not_found"
-    citations = make_citations(chosen, index)
-    return render_extractive(query, citations, chosen), citations, "answered"
+        text = render_extractive(query, citations, chosen)
+        status = "answered"
+        if query.quantity and all(s.placeholder for s in chosen):
+            text, status = say(query.lang, "answer_undisclosed") + "\n\n" + text, "not_found"
+        unsupported = [n for c in citations for n in unsupported_numbers(c.text, [c.passage])]
+        return Answer(question=query.text, answer=text, status=status, citations=citations,
+                      unsupported_numbers=unsupported)

@@ -1,13 +1,17 @@
-"""Comparison questions ("各街道2024年的就业目标", "Compare the offices' 2024 investment
-targets") answered with a table built from the targets records, every cell cited."""
+"""The comparison answerer: questions that compare offices ("各街道2024年的就业目标", "Compare
+the offices' 2024 investment targets") answered with a table built from the targets records,
+every cell cited."""
 
 from __future__ import annotations
 
 import re
 
-from .answer import UNIT_SYNONYMS, Citation, key_terms
+from .documents import Answer, Citation, cite
+from .extractive import UNIT_SYNONYMS, key_terms
 from .index import Index
+from .labels import say
 from .query import Query
+from .retrieve import Hit
 from .settings import Settings
 from .targets import Target, folded_targets
 
@@ -21,7 +25,25 @@ def is_comparison(query: Query) -> bool:
     return bool(COMPARE_CUES.search(query.text)) and len(query.offices) != 1
 
 
-def comparison_answer(index: Index, query: Query, settings: Settings):
+class ComparisonAnswerer:
+    """A table of the figures each office gives, from the targets records."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def answer(self, query: Query, hits: list[Hit], index: Index) -> Answer | None:
+        """The table, or None when the question compares nothing or the records do not answer it
+        (the passages found, ``hits``, are not needed: the records cover every report)."""
+        if not hits or not is_comparison(query):
+            return None
+        table = comparison_table(index, query, self.settings)
+        if table is None:
+            return None
+        text, citations = table
+        return Answer(question=query.text, answer=text, status="answered", citations=citations)
+
+
+def comparison_table(index: Index, query: Query, settings: Settings) -> tuple[str, list[Citation]] | None:
     """(markdown table, citations) or None when the records do not answer the question."""
     terms = key_terms(index, query)
     if not terms.groups:
@@ -63,25 +85,19 @@ def comparison_answer(index: Index, query: Query, settings: Settings):
     if len(by_office) < 2 and not query.offices:
         return None  # one office is not a comparison; the ordinary answer reads better
     citations: list[Citation] = []
-    zh = query.lang == "zh"
-    lines = ["| 街道 | 时期 | 指标 | 数值 | 类型 | 出处 |" if zh else
-             "| Office | Period | Metric | Value | Kind | Source |", "|---|---|---|---|---|---|"]
+    lang = query.lang
+    lines = [say(lang, "compare_head"), "|---|---|---|---|---|---|"]
     for office, targets in by_office.items():
         for target in sorted(targets, key=lambda t: t.start):
-            citations.append(Citation(
-                n=len(citations) + 1, report_id=target.report_id, title=target.title, office=office,
-                section=target.section, text=target.sentence, start=target.sentence_start,
-                end=target.sentence_end, paragraph_id=target.paragraph_id, passage=target.sentence,
-                passage_start=target.sentence_start, passage_end=target.sentence_end))
-            value = ("未披露（XX）" if zh else "undisclosed (XX)") if target.value is None else \
+            citations.append(cite(index.report(target.report_id), len(citations) + 1, target.sentence_start,
+                                  target.sentence_end, section=target.section, anchor=target.paragraph_id))
+            value = say(lang, "compare_undisclosed") if target.value is None else \
                 f"{target.qualifier if target.qualifier not in ('余', '多') else ''}{target.quote}" \
                 f"{target.qualifier if target.qualifier in ('余', '多') and target.qualifier not in target.quote else ''}"
-            kind = {"target": "目标" if zh else "target", "achieved": "完成" if zh else "achieved"}[target.kind]
+            kind = say(lang, f"compare_{target.kind}")
             lines.append(f"| {office} | {target.period} | {_cell(target.metric)} | {value} | {kind} | "
                          f"{_cell(target.sentence[:40])} [{citations[-1].n}] |")
-    lead = "各街道报告中的相关数字（逐项引自原文）：" if zh else \
-        "Figures the reports give (each quoted from the Chinese original):"
-    return lead + "\n\n" + "\n".join(lines), citations
+    return say(lang, "compare_lead") + "\n\n" + "\n".join(lines), citations
 
 
 def _cell(text: str) -> str:

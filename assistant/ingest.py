@@ -1,0 +1,274 @@
+"""Writing the index: ingest the corpus folder (or given files), prune reports whose file is gone,
+remove one report, collect what a killed ingest left behind.
+
+Unchanged files cost nothing; changed ones are re-parsed and only their new chunks embedded (and
+a passage embedded once is never embedded again: the vector cache). A report's record is written
+only after its chunks and body, and what it no longer lists is deleted after (see index.py).
+Ingests are serialised across processes by a lock file in the index folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import hashlib
+import json
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .chunking import chunk_report
+from .documents import Chunk, Report
+from .errors import AssistantError, CorpusMissingError, IngestLockedError, ManifestError, Reason, \
+    UnknownReportError, UnsupportedFileError
+from .index import Index
+from .labels import say
+from .loaders import SUFFIXES
+from .parse import read_report, report_id_for
+from .store import PARSER_VERSION, chunk_meta, make_folder, pack, report_meta
+from .textnorm import search_form
+
+log = logging.getLogger(__name__)
+LOCK_FILE = "ingest.lock"
+LOCK_WAIT_S = 600  # a second ingest waits this long for the first to finish, then gives up
+BATCH_REPORTS = 50  # reports written per Chroma round trip: amortises the calls, bounds memory
+
+
+@dataclass
+class IngestResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "file: what went wrong and what to do"
+    chunks_stored: int = 0  # new chunks written
+    chunks_embedded: int = 0  # of those, passages the model embedded
+    chunks_reused: int = 0  # of those, vectors taken from the embedding cache
+    seconds: float = 0.0
+    embed_seconds: float = 0.0  # time in the embedding model only
+
+    def summary(self, lang: str = "en") -> str:
+        return say(lang, "ingest_summary", added=len(self.added), updated=len(self.updated),
+                   unchanged=len(self.unchanged), removed=len(self.removed), failed=len(self.errors),
+                   embedded=self.chunks_embedded, embed_s=self.embed_seconds, reused=self.chunks_reused,
+                   total_s=self.seconds)
+
+
+@dataclass
+class _Parsed:
+    """A report read and chunked, waiting to be written."""
+    rid: str
+    report: Report
+    chunks: list[Chunk]
+    file_sha: str
+    old: dict | None
+
+
+@contextmanager
+def ingest_lock(index: Index):
+    folder = make_folder(index.settings.index_dir, "ASSISTANT_INDEX_DIR")
+    with open(folder / LOCK_FILE, "w") as handle:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IngestLockedError(str(index.settings.index_dir))
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | None = None,
+           progress: Callable[[float, str], None] | None = None,
+           manifest: dict | None = None) -> IngestResult:
+    """Index the corpus folder (or the given files). With ``prune`` (the default when the whole
+    corpus is ingested) reports whose file is gone are removed."""
+    started = time.perf_counter()
+    result = IngestResult()
+    corpus = index.settings.corpus_dir
+    files = sorted(discover(corpus)) if paths is None else [Path(p) for p in paths]
+    prune = paths is None if prune is None else prune
+    manifest = load_manifest(corpus) if manifest is None else manifest
+    with ingest_lock(index), index.lock:
+        index.invalidate()  # another process may have written since we last looked
+        existing = dict(index.records())
+        seen: set[str] = set()
+        batch: list[_Parsed] = []
+        with index.store.announce():
+            for n, path in enumerate(files):
+                if progress:
+                    progress(n / max(len(files), 1), f"{path.name}")
+                rid = report_id_for(path)
+                seen.add(rid)
+                try:
+                    parsed = _read(index, path, rid, existing.get(rid), manifest.get(rid), result)
+                except AssistantError as e:
+                    log.warning("%s", e)
+                    result.errors.append(str(e))
+                    continue
+                if parsed is not None:
+                    batch.append(parsed)
+                if len(batch) >= BATCH_REPORTS:
+                    _write(index, batch, result)
+                    batch = []
+            if batch:
+                _write(index, batch, result)
+            if prune:
+                for rid in sorted(set(existing) - seen):
+                    _delete(index, rid, existing[rid])
+                    result.removed.append(rid)
+        index.invalidate()
+    if progress:
+        progress(1.0, "done")
+    result.seconds = time.perf_counter() - started
+    log.info("ingest: %s", result.summary())
+    return result
+
+
+def _read(index: Index, path: Path, rid: str, old: dict | None, overrides: dict | None,
+          result: IngestResult) -> _Parsed | None:
+    """Parse and chunk one file, or None when it is unchanged since it was indexed."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
+    file_sha = hashlib.sha256(data + json.dumps(overrides or {}, sort_keys=True).encode()).hexdigest()
+    if old is not None and old.get("file_sha") == file_sha and old.get("parser") == PARSER_VERSION:
+        result.unchanged.append(rid)
+        return None
+    report = read_report(path, index.settings.corpus_dir, overrides, data)
+    chunks = chunk_report(report, index.settings.chunk_tokens, index.settings.min_chunk_tokens)
+    if not chunks:
+        raise UnsupportedFileError(str(path), Reason("no_report_text"))
+    index.tokenizer.add_words([report.office, report.office.removesuffix("街道")])
+    return _Parsed(rid, report, chunks, file_sha, old)
+
+
+def _write(index: Index, batch: list[_Parsed], result: IngestResult) -> None:
+    """Store the new chunks of a batch of reports, then their records (one upsert), then delete
+    the chunks they no longer list."""
+    store = index.store
+    every = [c.id for p in batch for c in p.chunks]
+    have = {cid for cid, _ in store.get_ids(store.chunks, every, [])}
+    new: list[tuple[Chunk, str]] = []
+    for p in batch:
+        # a record written by another parser version: its chunks' vectors are redone
+        fresh = p.old is not None and p.old.get("parser") != PARSER_VERSION
+        new += [(c, dense_text(p.report, c)) for c in p.chunks if fresh or c.id not in have]
+    vectors = _embed(index, [text for _, text in new], result)
+    result.chunks_stored += len(new)
+    store.upsert(store.chunks, [c.id for c, _ in new], vectors.tolist(),
+                 [chunk_meta(c, index.tokenizer.tokenize(c.search_text)) for c, _ in new])
+    metas = [report_meta(p.report, p.file_sha, [c.id for c in p.chunks]) for p in batch]
+    store.bodies.upsert(ids=[m["body"] for m in metas], embeddings=[[0.0]] * len(batch),
+                        metadatas=[{"report_id": p.rid, "report": pack(dataclasses.asdict(p.report))}
+                                   for p in batch])
+    store.docs.upsert(ids=[p.rid for p in batch], embeddings=[[0.0]] * len(batch), metadatas=metas)
+    stale: list[str] = []
+    stale_bodies: list[str] = []
+    for p, meta in zip(batch, metas):
+        index.forget(p.rid)
+        if p.old is None:
+            result.added.append(p.rid)
+            continue
+        stale += sorted(set(json.loads(p.old["chunk_ids"])) - {c.id for c in p.chunks})
+        if p.old.get("body") and p.old["body"] != meta["body"]:
+            stale_bodies.append(p.old["body"])
+        result.updated.append(p.rid)
+    store.delete(store.chunks, stale)
+    store.delete(store.bodies, stale_bodies)
+
+
+def _embed(index: Index, texts: list[str], result: IngestResult) -> np.ndarray:
+    """Vectors for passages: from the embedding cache where it has them, else from the model
+    (each distinct text once), which are then cached."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    if not index.embedder.enabled:
+        return np.zeros((len(texts), 1), dtype=np.float32)
+    known = index.vectors.get(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        t0 = time.perf_counter()
+        computed = index.embedder.embed_documents(missing)
+        result.embed_seconds += time.perf_counter() - t0
+        index.vectors.put(missing, computed)
+        known.update(zip(missing, computed))
+    result.chunks_embedded += len(missing)
+    result.chunks_reused += len(texts) - len(missing)
+    return np.stack([known[t] for t in texts])
+
+
+def remove(index: Index, report_id: str) -> None:
+    """Take one report out of the index (its file stays where it is: see library.py)."""
+    with ingest_lock(index), index.lock:
+        index.invalidate()
+        records = index.records()
+        if report_id not in records:
+            raise UnknownReportError(report_id)
+        with index.store.announce():
+            _delete(index, report_id, records[report_id])
+        index.invalidate()
+
+
+def _delete(index: Index, rid: str, meta: dict) -> None:
+    store = index.store
+    store.docs.delete(ids=[rid])  # first the record: its chunks stop counting at once
+    store.delete(store.chunks, json.loads(meta["chunk_ids"]))
+    if meta.get("body"):
+        store.bodies.delete(ids=[meta["body"]])
+    index.forget(rid)
+
+
+def collect_garbage(index: Index) -> int:
+    """Delete chunks and bodies no report lists (left by an ingest that was killed). Returns how
+    many chunks."""
+    store = index.store
+    with ingest_lock(index), index.lock:
+        index.invalidate()
+        records = index.records()
+        valid = {cid for m in records.values() for cid in json.loads(m["chunk_ids"])}
+        orphans = sorted({cid for cid, _ in store.get_all(store.chunks, [])} - valid)
+        store.delete(store.chunks, orphans)
+        bodies = {m.get("body") for m in records.values()}
+        store.delete(store.bodies, sorted({b for b, _ in store.get_all(store.bodies, [])} - bodies))
+        return len(orphans)
+
+
+def load_manifest(corpus_dir: Path) -> dict:
+    """corpus/manifest.toml: metadata that parsing cannot infer, by report id."""
+    import tomllib
+
+    path = corpus_dir / "manifest.toml"
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(str(path), str(e)) from e
+
+
+def discover(corpus: Path):
+    if not corpus.is_dir():
+        raise CorpusMissingError(str(corpus))
+    for path in corpus.rglob("*"):
+        if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
+            yield path
+
+
+def dense_text(report: Report, chunk: Chunk) -> str:
+    """What the dense model embeds: the passage, in search form, without the office and heading
+    prefix that ``search_text`` carries for BM25. The same section then reads the same wherever
+    it appears and its vector is computed once; the office is left to filters and BM25 (measured
+    on eval/qa.jsonl: recall and MRR with question filters unchanged, see README)."""
+    return search_form(chunk.text, report.uses_d_for_dang)
