@@ -76,6 +76,13 @@ class Assistant:
     def understand(self, question: str, filters: Filters = Filters()) -> Query:
         query = understand(question, self.offices(), self.index.tokenizer)
         query.filters = filters
+        # a name the question gives like an office's (双塔社区) that a report speaks of is a topic
+        query.unknown_offices = [o for o in query.unknown_offices if not self.index.mentions(o)]
+        if query.relative_year:  # 今年, 去年: against the latest year the reports asked about cover
+            offices = set(filters.merged(query).offices)
+            years = [y for r in self.index.reports() if not offices or r.office in offices for y in r.years]
+            if years:
+                query.years = [max(years) + query.relative_year[1]]
         return query
 
     # --- the chain -----------------------------------------------------------------------------
@@ -153,8 +160,15 @@ class Assistant:
             yield self._framed(held, state, {})
 
     def _framed(self, answer: Answer, state: dict, timings: dict) -> Answer:
+        query: Query = state["query"]
         answer.question, answer.standalone_question = state["question"], state["standalone"]
         answer.timings_ms = timings
+        notes = []
+        if state["standalone"] != state["question"]:
+            notes.append(say(query.lang, "read_as_question", question=state["standalone"]))
+        if query.relative_year and query.years:
+            notes.append(say(query.lang, "read_as_year", word=query.relative_year[0], year=query.years[0]))
+        answer.read_as = say(query.lang, "list_sep").join(notes)
         return answer
 
     def _not_found(self, state: dict, result: SearchResult | None = None) -> Answer:

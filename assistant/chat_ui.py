@@ -16,7 +16,7 @@ from gradio.utils import get_upload_folder
 from .chain import Assistant
 from .choices import chat_choices, kept_target_filters, report_rows, still_there, target_choices
 from .documents import Answer, Filters
-from .errors import AssistantError
+from .errors import AssistantError, ReportExistsError
 from .export import export_files
 from .feedback import feedback_record, record_feedback
 from .labels import error_message
@@ -26,6 +26,8 @@ from .targets import all_targets, filter_targets
 
 log = logging.getLogger(__name__)
 EXPORTS = Path(tempfile.gettempdir()) / "assistant-exports"  # the Targets tab's downloads
+CACHE_AGE_S = 1800  # Gradio's copies of uploads and downloads older than this are deleted
+PRIVATE = "private"  # every event: callable by the page, described to no one
 
 
 class ChatUI:
@@ -36,7 +38,9 @@ class ChatUI:
     # --- building -------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
         words = self.words
-        with gr.Blocks(title=words["title"], analytics_enabled=False) as demo:
+        # delete_cache: uploads and exports in Gradio's cache go after CACHE_AGE_S (it only grew)
+        with gr.Blocks(title=words["title"], analytics_enabled=False,
+                       delete_cache=(CACHE_AGE_S // 3, CACHE_AGE_S)) as demo:
             self.turns = gr.State([])  # one entry per answer: its chat index, the Answer, the filters used
             gr.HTML(f'<div class="app-head"><h1>{html.escape(words["title"])}</h1>'
                     f'<p>{html.escape(words["subtitle"])}</p></div>')
@@ -47,12 +51,16 @@ class ChatUI:
                     self._reports_tab()
                 with gr.Tab(words["tab_targets"], id="targets") as self.targets_tab:
                     self._targets_tab()
+            self.pending = gr.State(None)  # an upload waiting for the user to confirm its replacement
             self._wire()
-            demo.load(self.refreshed, None, self.listings)
+            # Everything that shows the corpus is filled in when a page loads (after login): the
+            # page's config, which the login page carries too, holds no office, title or id.
+            demo.load(self.on_load, None, [*self.listings, self.t_office, self.t_year, self.t_topic,
+                                           *self.t_view], api_visibility=PRIVATE)
         return demo
 
     def _chat_tab(self) -> None:
-        words, now = self.words, chat_choices(self.index.reports())
+        words, now = self.words, chat_choices([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=480):
                 with gr.Row(elem_id="filters"):
@@ -79,9 +87,9 @@ class ChatUI:
                 self.sources = gr.HTML(sources_html(None, words), elem_id="sources")
 
     def _reports_tab(self) -> None:
-        words, reports = self.words, self.index.reports()
+        words = self.words
         self.table = gr.Dataframe(
-            report_rows(reports, words), headers=[words[k] for k in (
+            [], headers=[words[k] for k in (
                 "col_title", "col_office", "col_region", "col_years", "col_kind", "col_chunks", "col_source")],
             label=words["reports_table"], interactive=False, elem_id="reports-table", wrap=True)
         with gr.Row():
@@ -89,15 +97,14 @@ class ChatUI:
                                   file_types=list(UPLOAD_SUFFIXES), file_count="multiple",
                                   type="filepath", elem_id="upload")
             with gr.Column():
-                self.remove_choice = gr.Dropdown(chat_choices(reports).reports, value=None,
-                                                 label=words["remove_choice"], elem_id="remove-choice")
+                self.replace = gr.Button(words["replace"], variant="primary", visible=False, elem_id="replace")
+                self.remove_choice = gr.Dropdown([], value=None, label=words["remove_choice"],
+                                                 elem_id="remove-choice")
                 self.remove = gr.Button(words["remove"], variant="stop", elem_id="remove")
 
     def _targets_tab(self) -> None:
         words = self.words
-        every = all_targets(self.index)
-        choices = target_choices(every, words)
-        csv_path, xlsx_path = export_files(every, EXPORTS)
+        choices = target_choices([], words)
         with gr.Row(elem_id="targets-filters"):
             self.t_office = gr.Dropdown(choices.offices, value=[], multiselect=True, scale=2,
                                         label=words["office"], elem_id="t-office")
@@ -112,13 +119,13 @@ class ChatUI:
         self.t_text = gr.Textbox(label=words["targets_search"], elem_id="t-text",
                                  placeholder=words["targets_search_placeholder"])
         with gr.Row(elem_id="targets-bar"):
-            self.t_count = gr.HTML(targets_count_html(len(every), len(every), words), elem_id="t-count")
-            self.t_csv = gr.DownloadButton(words["export_csv"], value=str(csv_path), size="sm",
+            self.t_count = gr.HTML("", elem_id="t-count")
+            self.t_csv = gr.DownloadButton(words["export_csv"], value=None, size="sm",
                                            scale=0, min_width=120, elem_id="t-csv")
-            self.t_xlsx = gr.DownloadButton(words["export_xlsx"], value=str(xlsx_path), size="sm",
+            self.t_xlsx = gr.DownloadButton(words["export_xlsx"], value=None, size="sm",
                                             scale=0, min_width=120, elem_id="t-xlsx")
         self.t_table = gr.Dataframe(
-            target_rows(every, words), headers=[words[k] for k in TARGET_COLUMNS],
+            [], headers=[words[k] for k in TARGET_COLUMNS],
             datatype=["html"] * len(TARGET_COLUMNS), label=words["targets_table"],
             interactive=False, wrap=True, elem_id="targets-table", max_height=600,
             column_widths=["9%", "8%", "18%", "10%", "7%", "9%", "39%"])
@@ -126,29 +133,33 @@ class ChatUI:
     def _wire(self) -> None:
         words = self.words
         self.listings = [self.table, self.remove_choice, self.office_filter, self.year_filter]
+        private = dict(api_visibility=PRIVATE)  # none of these is an API: nothing is described before login
         chat_io = dict(inputs=[self.question, self.chatbot, self.turns, self.office_filter, self.year_filter,
                                self.phase_filter],
                        outputs=[self.chatbot, self.sources, self.turns, self.question],
-                       concurrency_limit=self.settings.answer_concurrency, concurrency_id="ask")
+                       concurrency_limit=self.settings.answer_concurrency, concurrency_id="ask", **private)
         self.question.submit(self.ask, **chat_io)
-        self.chatbot.example_select(example_text, None, self.question).then(self.ask, **chat_io)
+        self.chatbot.example_select(example_text, None, self.question, **private).then(self.ask, **chat_io)
         self.clear.click(lambda: ([], sources_html(None, words), [], ""),
-                         outputs=[self.chatbot, self.sources, self.turns, self.question])
-        self.chatbot.clear(lambda: (sources_html(None, words), []), outputs=[self.sources, self.turns])
-        self.chatbot.like(self.on_like, [self.turns], None)
+                         outputs=[self.chatbot, self.sources, self.turns, self.question], **private)
+        self.chatbot.clear(lambda: (sources_html(None, words), []), outputs=[self.sources, self.turns], **private)
+        self.chatbot.like(self.on_like, [self.turns], [self.turns], **private)
         t_filters = [self.t_office, self.t_year, self.t_half, self.t_kind, self.t_topic, self.t_text]
-        t_view = [self.t_table, self.t_count, self.t_csv, self.t_xlsx]
+        self.t_view = t_view = [self.t_table, self.t_count, self.t_csv, self.t_xlsx]
         for box in t_filters[:-1]:  # .input: a user's choice, not the choices refreshed below
-            box.input(self.targets_view, t_filters, t_view, trigger_mode="always_last")
-        self.t_text.change(self.targets_view, t_filters, t_view, trigger_mode="always_last")  # each edit
+            box.input(self.targets_view, t_filters, t_view, trigger_mode="always_last", **private)
+        self.t_text.change(self.targets_view, t_filters, t_view, trigger_mode="always_last", **private)
         # opening the tab shows the reports as they are now; not also after each upload or removal:
         # two refreshes in flight could send a filter value the other one's choices no longer hold
         self.targets_tab.select(self.targets_refreshed, t_filters,
-                                [self.t_office, self.t_year, self.t_topic, *t_view])
-        self.upload.upload(self.on_upload, [self.upload, self.office_filter, self.year_filter],
-                           [self.upload, *self.listings])
+                                [self.t_office, self.t_year, self.t_topic, *t_view], **private)
+        upload_out = [self.upload, self.pending, self.replace, *self.listings]
+        self.upload.upload(self.on_upload, [self.upload, self.office_filter, self.year_filter], upload_out,
+                           **private)
+        self.replace.click(self.on_replace, [self.pending, self.office_filter, self.year_filter], upload_out,
+                           **private)
         self.remove.click(self.on_remove, [self.remove_choice, self.office_filter, self.year_filter],
-                          self.listings)
+                          self.listings, **private)
 
     # --- handlers -------------------------------------------------------------------------------
     def warn(self, template: str, **values) -> None:
@@ -189,35 +200,64 @@ class ChatUI:
         turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
         yield chat, sources_html(answer, self.words), turns, ""
 
-    def on_like(self, turns: list, data: gr.LikeData) -> None:
+    def on_load(self):
+        """A page opened: the reports, the filters and the Targets tab as they are now."""
+        choices = target_choices(all_targets(self.index), self.words)
+        return (*self.refreshed(), gr.update(choices=choices.offices, value=[]),
+                gr.update(choices=choices.years, value=""), gr.update(choices=choices.topics, value=""),
+                *self.targets_view([], "", "", "", "", ""))
+
+    def on_like(self, turns: list, data: gr.LikeData) -> list:
+        """One vote per answer and session: a vote is stored when it changes, not at every click."""
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         turn = next((t for t in turns if t["index"] == at), None)
-        if turn is not None:
-            record_feedback(self.settings.feedback_path, feedback_record(turn["answer"], data.liked, turn["filters"]))
+        if turn is None or turn.get("vote") == data.liked:
+            return turns
+        record_feedback(self.settings.feedback_path, feedback_record(turn["answer"], data.liked, turn["filters"]))
+        return [{**t, "vote": data.liked} if t is turn else t for t in turns]
 
     def on_upload(self, files: list[str] | None, picked_offices: list, picked_years: list,
                   progress=gr.Progress()):
-        words = self.words
+        pending = None
         for file in files or []:
-            name = Path(file).name
-            try:
-                result = add_report(self.settings, self.index, Path(file), name,
-                                    progress=lambda fraction, what: progress(fraction, desc=what),
-                                    upload_root=Path(get_upload_folder()))
-            except AssistantError as e:
-                self.warn(words["upload_failed"], error=error_message(e, words))
-                continue
-            except Exception as e:  # a bug: say so plainly, keep the traceback in the log
-                log.exception("adding %s failed", name)
-                self.warn(words["unexpected"], kind=type(e).__name__)
-                continue
-            for error in result.errors:
-                self.warn(words["upload_failed"], error=error)
-            for rid in result.added + result.updated:
-                gr.Info(html.escape(words["uploaded"].format(title=self.index.report(rid).title)))
-            for _ in result.unchanged:
-                gr.Info(html.escape(words["unchanged"].format(name=name)))
-        return None, *self.refreshed(picked_offices, picked_years)
+            pending = self._add(Path(file), False, progress) or pending
+        return self._after_upload(pending, picked_offices, picked_years)
+
+    def on_replace(self, pending: str | None, picked_offices: list, picked_years: list, progress=gr.Progress()):
+        """The user confirmed: the upload replaces the report it collided with."""
+        if pending:
+            self._add(Path(pending), True, progress)
+        return self._after_upload(None, picked_offices, picked_years)
+
+    def _after_upload(self, pending, picked_offices, picked_years):
+        return (None, pending, gr.update(visible=pending is not None),
+                *self.refreshed(picked_offices, picked_years))
+
+    def _add(self, file: Path, replace: bool, progress) -> str | None:
+        """Add one uploaded file; its path when it waits for the user to confirm a replacement."""
+        words, name = self.words, file.name
+        try:
+            result = add_report(self.settings, self.index, file, name, replace=replace,
+                                progress=lambda fraction, what: progress(fraction, desc=what),
+                                upload_root=Path(get_upload_folder()))
+        except ReportExistsError as e:
+            self.warn("{message}", message=error_message(e, words))
+            return str(file)
+        except AssistantError as e:
+            self.warn(words["upload_failed"], error=error_message(e, words))
+            result = None
+        except Exception as e:  # a bug: say so plainly, keep the traceback in the log
+            log.exception("adding %s failed", name)
+            self.warn(words["unexpected"], kind=type(e).__name__)
+            result = None
+        _forget_upload(file)
+        for error in result.errors if result else []:
+            self.warn(words["upload_failed"], error=error)
+        for rid in result.added + result.updated if result else []:
+            gr.Info(html.escape(words["uploaded"].format(title=self.index.report(rid).title)))
+        for _ in result.unchanged if result else []:
+            gr.Info(html.escape(words["unchanged"].format(name=name)))
+        return None
 
     def on_remove(self, report_id: str | None, picked_offices: list, picked_years: list):
         if not report_id:
@@ -255,3 +295,13 @@ class ChatUI:
 
 def example_text(data: gr.SelectData) -> str:
     return data.value["text"]
+
+
+def _forget_upload(file: Path) -> None:
+    """An upload leaves Gradio's cache once it is in the corpus (or refused): a removed report's
+    text must not stay downloadable from /gradio_api/file=."""
+    try:
+        if file.resolve().is_relative_to(Path(get_upload_folder()).resolve()):
+            file.unlink(missing_ok=True)
+    except OSError as e:
+        log.warning("could not delete the upload %s: %s", file, e)

@@ -1,6 +1,9 @@
-"""Command line: ingest, docs, search, ask, remove.
+"""Command line: ingest, docs, search, ask, remove, removed, restore, targets.
 
-    python -m assistant ingest [PATH ...]
+    python -m assistant ingest [PATH ...] [--replace]
+    python -m assistant remove REPORT_ID
+    python -m assistant removed
+    python -m assistant restore FILE
     python -m assistant docs [--json]
     python -m assistant search "问题" -k 5 [--office 铁西街道] [--year 2024] [--json]
     python -m assistant ask "问题" [--json]
@@ -12,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 from pathlib import Path
 
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("ingest", help="index the corpus folder, or add the given report files")
     p.add_argument("paths", nargs="*", type=Path)
+    p.add_argument("--replace", action="store_true",
+                   help="a given file may replace the indexed report of the same name or title")
 
     p = sub.add_parser("docs", help="list the indexed reports and their metadata")
     p.add_argument("--json", action="store_true")
@@ -66,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
     p.add_argument("report_id")
 
+    sub.add_parser("removed", help="list the removed and replaced versions kept in data/removed")
+
+    p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
+    p.add_argument("file", help="its name in data/removed (see: removed)")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -91,35 +100,40 @@ def _index(settings: Settings):
 
 
 def cmd_ingest(settings: Settings, args) -> int:
-    from .ingest import ingest
+    """The corpus folder; or the given files, each added as an upload is (read first, never
+    replacing an indexed report unless --replace)."""
+    from .ingest import IngestResult, ingest
+    from .library import add_report
 
     index = _index(settings)
-    paths = None
-    if args.paths:
-        paths = []
-        for path in args.paths:
-            if path.is_dir():
-                paths.extend(p for p in sorted(path.rglob("*")) if p.is_file())
-            else:
-                paths.append(path)
-        paths = [_into_corpus(settings, p) for p in paths]
-    result = ingest(index, paths, progress=_progress if sys.stderr.isatty() else None)
+    progress = _progress if sys.stderr.isatty() else None
+    if not args.paths:
+        result = ingest(index, progress=progress)
+    else:
+        result = IngestResult()
+        for path in _files(args.paths):
+            part = add_report(settings, index, path, replace=args.replace, progress=progress)
+            for name in ("added", "updated", "unchanged", "removed", "errors"):
+                getattr(result, name).extend(getattr(part, name))
     for error in result.errors:
         print(say(CLI_LANG, "cli_error", error=error), file=sys.stderr)
     print(result.summary())
-    return 1 if result.errors else 0
+    # a file that cannot be read is skipped, named above; only when nothing could be read at all
+    # does the command fail (a script around it then notices)
+    nothing = not (result.added or result.updated or result.unchanged)
+    return 1 if result.errors and nothing else 0
 
 
-def _into_corpus(settings: Settings, path: Path) -> Path:
-    """Reports live in the corpus folder; a file given from elsewhere is copied there first."""
-    corpus = settings.corpus_dir.resolve()
-    if not path.exists():
-        raise NoSuchFileError(str(path))
-    if corpus in path.resolve().parents:
-        return path
-    target = corpus / path.name
-    shutil.copy2(path, target)
-    return target
+def _files(paths: list[Path]) -> list[Path]:
+    out = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(p for p in sorted(path.rglob("*")) if p.is_file())
+        elif path.exists():
+            out.append(path)
+        else:
+            raise NoSuchFileError(str(path))
+    return out
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -195,6 +209,24 @@ def cmd_remove(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_removed(settings: Settings, args) -> int:
+    from .library import list_removed
+
+    for entry in list_removed(settings):
+        print(f"{entry.file}  {entry.at}  {entry.why}  {entry.report_id}  {entry.title}")
+    return 0
+
+
+def cmd_restore(settings: Settings, args) -> int:
+    from .library import restore_report
+
+    result = restore_report(settings, _index(settings), args.file)
+    for error in result.errors:
+        print(say(CLI_LANG, "cli_error", error=error), file=sys.stderr)
+    print(result.summary())
+    return 1 if result.errors else 0
+
+
 def cmd_targets(settings: Settings, args) -> int:
     from .export import write_csv, write_xlsx
     from .targets import all_targets, filter_targets
@@ -224,4 +256,4 @@ def cmd_targets(settings: Settings, args) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "search": cmd_search, "ask": cmd_ask,
-            "remove": cmd_remove, "targets": cmd_targets}
+            "remove": cmd_remove, "removed": cmd_removed, "restore": cmd_restore, "targets": cmd_targets}

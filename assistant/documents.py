@@ -143,10 +143,11 @@ class Filters:
         return bool(self.offices or self.years or self.phase or self.half)
 
     def merged(self, query) -> "Filters":
-        """Explicit filters win; otherwise what the question names (its offices, years, half)."""
-        return Filters(offices=self.offices or tuple(query.offices),
-                       years=self.years or tuple(query.years), phase=self.phase,
-                       half=self.half or query.half)
+        """Explicit filters win; otherwise the offices the question names. The years, half-year
+        and plan/summary a question names only rank (see retrieve.py): a report whose year was
+        read wrong is still found."""
+        return Filters(offices=self.offices or tuple(query.offices), years=self.years, phase=self.phase,
+                       half=self.half)
 
 
 @dataclass(slots=True)
@@ -236,6 +237,7 @@ class Answer:
     standalone_question: str = ""
     mode: str = "extractive"
     notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
+    read_as: str = ""  # how the question was understood, when not as typed: 按「…」理解
     timings_ms: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:

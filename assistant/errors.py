@@ -17,12 +17,23 @@ class AssistantError(Exception):
             setattr(self, name, value)
         super().__init__(self.message("en"))
 
+    def __reduce__(self):  # pickled by its fields (the reader process sends errors back)
+        return _rebuild, (type(self), self.fields)
+
     def message(self, lang: str) -> str:
         from .labels import labels
 
         words = labels(lang)
         values = {k: (v.message(lang) if isinstance(v, Reason) else v) for k, v in self.fields.items()}
         return words[f"error_{type(self).__name__}"].format(**values)
+
+
+def _rebuild(cls, fields: dict) -> "AssistantError":
+    error = cls.__new__(cls)
+    AssistantError.__init__(error, **fields)
+    if "name" in fields and cls is UnsupportedFileError:
+        error.path = fields["name"]
+    return error
 
 
 class Reason:
@@ -178,3 +189,15 @@ class NoQuestionError(AssistantError):
 class UnknownOfficeError(AssistantError):
     def __init__(self, names: str):
         super().__init__(names=names)
+
+
+class ReportExistsError(AssistantError):
+    """An upload would replace an indexed report: the user is asked first."""
+
+    def __init__(self, name: str, title: str, report_id: str):
+        super().__init__(name=name, title=title, report_id=report_id)
+
+
+class UnknownRemovedError(AssistantError):
+    def __init__(self, file: str):
+        super().__init__(file=file)

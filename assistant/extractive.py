@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import vocab
 from .chunking import sentence_spans
 from .documents import Answer, Citation, cite
 from .index import Index
@@ -15,10 +16,9 @@ from .labels import say
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
-from .textnorm import PAYWALL, fold, search_form
+from .textnorm import PAYWALL, search_form
 from .verify import PLACEHOLDER, has_placeholder, unsupported_numbers
 
-PROBLEM_WORD = re.compile(r"问题|不足|短板|困难|差距|弱项|薄弱")
 NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批)")
 
 
@@ -69,7 +69,7 @@ class Terms:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half)."""
         got = 0.0
         for group, part, weight in zip(self.groups, self.parts, self.weights):
-            if problems_here and any(PROBLEM_WORD.search(t) for t in group):
+            if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
                 got += weight  # a problems section answers "哪些不足" whether or not it says 不足
             elif any(t in text for t in group):
                 got += weight
@@ -84,7 +84,11 @@ class Terms:
 def key_terms(index: Index, query: Query) -> Terms:
     groups = query_groups(query)
     weights = [max(_weight(index, query, t) for t in group) for group in groups]
-    parts = [[p for t in group for p in index.tokenizer.tokenize(t) if len(p) > 1 and p != t] for group in groups]
+    # sub-words of the question's own terms count a little (低保户 asked, 在册低保81户 written); those
+    # of words added as synonyms do not (生产 of 生产总值 is in every 安全生产)
+    # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)
+    parts = [[p for t in group if t not in query.expanded for p in index.tokenizer.tokenize(t)
+              if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
     return Terms(groups, parts, weights)
 
 
@@ -95,7 +99,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
     groups, weights = terms.groups, terms.weights
     for sentence in sentences:
         problems_here = query.problems and sentence.hit.chunk.role == "problems"
-        sentence.coverage = terms.coverage(sentence.search, fold(sentence.hit.chunk.section), problems_here)
+        sentence.coverage = terms.coverage(sentence.search, search_form(sentence.hit.chunk.section), problems_here)
         sentence.has_number = bool(NUMERIC.search(sentence.search)) and (
             not query.units or any(_has_unit(sentence.search, unit) for unit in query.units))
         # Does the clause that holds the question's terms give its figure only as XX?
@@ -116,7 +120,9 @@ def _has_unit(text: str, unit: str) -> bool:
     return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?(?:{unit})", text))
 
 
-UNIT_SYNONYMS = {"人": "人|名", "户": "户|家", "次": "次|场|场次", "元": "元|万元|亿元|亿"}
+UNIT_SYNONYMS = {"人": "人|名", "名": "名|人", "户": "户|家", "次": "次|场|场次", "场": "场|次|场次",
+                 "元": "元|万元|亿元|亿", "个": "个|家|处|项|所", "台": "台|部", "部": "部|台",
+                 "件": "件|条|起|单|宗", "条": "条|件", "起": "起|件|宗", "处": "处|个"}
 
 
 def _weight(index: Index, query: Query, term: str) -> float:
@@ -132,15 +138,17 @@ def query_groups(query: Query) -> list[list[str]]:
     """Key-term groups: a group is satisfied by any of its members (English terms map to several
     Chinese words). A word and its own parts form one group (招商引资 ⊃ 招商, 引资)."""
     groups: list[list[str]] = []
-    for alternatives in query.alternatives:  # English: one glossary entry's Chinese words
-        group = [t for t in alternatives if not any(t in g for g in groups)]
-        if group:
-            groups.append(group)
+    for alternatives in query.alternatives:  # a glossary entry's Chinese words, a synonym group
+        shared = next((g for g in groups if any(t in g for t in alternatives)), None)
+        if shared is not None:  # 低保 (glossary) and 低保|最低生活保障 (synonyms): one group
+            shared.extend(t for t in alternatives if t not in shared)
+        elif alternatives:
+            groups.append(list(alternatives))
     for term in sorted(query.terms, key=len, reverse=True):
         if any(term in group for group in groups):
             continue
-        for group in groups:
-            if any(term in member for member in group):
+        for group in groups:  # (a synonym added for the question does not take in its parts: 地区 of 地区生产总值)
+            if any(term in member for member in group if member not in query.expanded):
                 group.append(term)
                 break
         else:
@@ -153,7 +161,7 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         return (s.coverage + (settings.number_bonus if query.quantity and s.has_number else 0.0)
                 - settings.rank_penalty * s.rank)
 
-    passing = [s for s in sentences if s.coverage >= settings.min_coverage]
+    passing = [s for s in sentences if s.coverage >= settings.min_coverage and in_period(query, s)]
     if not passing:
         return []
     if query.strict_quantity:
@@ -184,6 +192,26 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     for rid, bucket in sorted(by_report.items(), key=lambda kv: -max(score(s) for s in kv[1])):
         picked.extend(sorted(bucket, key=lambda s: s.start))
     return picked
+
+
+def in_period(query: Query, s: Sentence) -> bool:
+    """Whether a sentence speaks of the period the question asks about. The question's year,
+    half-year and plan-or-result only rank the passages (a report's periods may be read wrong);
+    here a figure of another year, of the other half, or a result given for a target asked (and
+    the other way round) is no answer: a wrong number is worse than none."""
+    chunk = s.hit.chunk
+    if query.years and not query.relative_year and chunk.year and chunk.year not in query.years \
+            and not any(f"{y}" in s.search for y in query.years):
+        return False
+    if query.half and chunk.half and chunk.half != query.half and HALF_WORDS[query.half] not in s.search:
+        return False
+    if query.strict_quantity and query.phase and chunk.phase and chunk.phase != query.phase:
+        cues = "target_words" if query.phase == "plan" else "achieved_words"
+        return bool(vocab.pattern("answers", cues).search(s.search))
+    return True
+
+
+HALF_WORDS = {"H1": "上半年", "H2": "下半年"}
 
 
 def make_citations(chosen: list[Sentence], index: Index) -> list[Citation]:

@@ -4,6 +4,7 @@ answer and its citations, so a bad answer can be replayed and added to the eval 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 from .documents import Answer, Filters
 
 _write = threading.Lock()  # one line at a time from the app's worker threads
+MAX_BYTES = 20 * 1024 * 1024  # ~10,000 votes with their answers: a year of a district's use
+log = logging.getLogger(__name__)
 
 
 def feedback_record(answer: Answer, liked: bool | str, filters: Filters) -> dict:
@@ -23,8 +26,14 @@ def feedback_record(answer: Answer, liked: bool | str, filters: Filters) -> dict
             "citations": answer.to_json()["citations"]}
 
 
-def record_feedback(path: Path, record: dict) -> None:
+def record_feedback(path: Path, record: dict) -> bool:
+    """Append one vote; refused (False, logged) once the file has reached MAX_BYTES."""
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record, ensure_ascii=False) + "\n"
-    with _write, path.open("a", encoding="utf-8") as f:
-        f.write(line)
+    with _write:
+        if path.exists() and path.stat().st_size + len(line.encode()) > MAX_BYTES:
+            log.warning("feedback not stored: %s has reached %d bytes", path, MAX_BYTES)
+            return False
+        with path.open("a", encoding="utf-8") as f:
+            f.write(line)
+    return True

@@ -149,6 +149,20 @@ class Index:
     def idf(self, term: str) -> float:
         return self.lexical().idf(term)
 
+    def mentions(self, phrase: str) -> bool:
+        """Whether any indexed passage holds ``phrase`` (a community or a village a question names
+        is no unknown office when a report speaks of it)."""
+        from .textnorm import fold
+
+        lexical = self.lexical()
+        tokens = self.tokenizer.tokenize(fold(phrase))
+        if not tokens:
+            return False
+        scores = lexical.scores(tokens)
+        top = np.argsort(-scores)[:20]
+        folded = fold(phrase)
+        return any(scores[i] > 0 and folded in fold(lexical.rows[i].text) for i in top)
+
     # --- dense ----------------------------------------------------------------------------------
     def dense_search(self, query: str, n: int, filters: Filters = Filters(),
                      office_aliases: Callable[[str], tuple[str, ...]] | None = None) -> list[tuple[str, float]]:

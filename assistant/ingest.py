@@ -21,14 +21,14 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .chunking import chunk_report
 from .documents import Chunk, Report
 from .errors import AssistantError, CorpusMissingError, IngestLockedError, ManifestError, Reason, \
     UnknownReportError, UnsupportedFileError
 from .index import Index
 from .labels import say
 from .loaders import SUFFIXES
-from .parse import read_report, report_id_for
+from .parse import report_id_for
+from .reader import shared_reader
 from .store import PARSER_VERSION, chunk_meta, make_folder, pack, report_meta
 from .textnorm import search_form
 
@@ -88,43 +88,51 @@ def ingest_lock(index: Index):
 
 
 def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | None = None,
-           progress: Callable[[float, str], None] | None = None,
-           manifest: dict | None = None) -> IngestResult:
+           progress: Callable[[float, str], None] | None = None, manifest: dict | None = None,
+           preread: dict[Path, tuple[Report, list[Chunk], bytes]] | None = None) -> IngestResult:
     """Index the corpus folder (or the given files). With ``prune`` (the default when the whole
-    corpus is ingested) reports whose file is gone are removed."""
+    corpus is ingested) reports whose file is gone are removed. ``preread``: files already read
+    (an upload is read before it enters the corpus), by resolved path: (report, chunks, bytes).
+
+    Only writing takes the lock: files are read, parsed and chunked in the reader process and
+    their new passages embedded while questions keep being answered from the index as it was;
+    then each batch is written and the generation bumped (readers switch at once)."""
     started = time.perf_counter()
     result = IngestResult()
     corpus = index.settings.corpus_dir
-    files = sorted(discover(corpus)) if paths is None else [Path(p) for p in paths]
+    every = sorted(discover(corpus))
+    files = every if paths is None else [Path(p) for p in paths]
     prune = paths is None if prune is None else prune
     manifest = load_manifest(corpus) if manifest is None else manifest
-    with ingest_lock(index), index.lock:
-        index.invalidate()  # another process may have written since we last looked
-        existing = dict(index.records())
-        seen: set[str] = set()
-        batch: list[_Parsed] = []
-        with index.store.announce():
-            for n, path in enumerate(files):
-                if progress:
-                    progress(n / max(len(files), 1), f"{path.name}")
-                rid = report_id_for(path)
-                seen.add(rid)
-                try:
-                    parsed = _read(index, path, rid, existing.get(rid), manifest.get(rid), result)
-                except AssistantError as e:
-                    log.warning("%s", e)
-                    result.errors.append(str(e))
-                    continue
-                if parsed is not None:
-                    batch.append(parsed)
-                if len(batch) >= BATCH_REPORTS:
-                    _write(index, batch, result)
-                    batch = []
-            if batch:
-                _write(index, batch, result)
-            if prune:
-                for rid in sorted(set(existing) - seen):
-                    _delete(index, rid, existing[rid])
+    ids = report_ids([*every, *files])
+    index.invalidate()  # another process may have written since we last looked
+    existing = dict(index.records())
+    batch: list[_Parsed] = []
+    for n, path in enumerate(files):
+        if progress:
+            progress(n / max(len(files), 1), f"{path.name}")
+        rid = ids[path.resolve()]
+        try:
+            parsed = _read(index, path, rid, existing.get(rid), manifest.get(rid), result,
+                           (preread or {}).get(path.resolve()))
+        except AssistantError as e:
+            log.warning("%s", e)
+            result.errors.append(str(e))
+            continue
+        if parsed is not None:
+            batch.append(parsed)
+        if len(batch) >= BATCH_REPORTS:
+            _store(index, batch, result)
+            batch = []
+    if batch:
+        _store(index, batch, result)
+    if prune:
+        keep = {ids[p.resolve()] for p in files}
+        with ingest_lock(index), index.store.announce():
+            index.invalidate()
+            for rid, meta in sorted(index.records().items()):
+                if rid not in keep:
+                    _delete(index, rid, meta)
                     result.removed.append(rid)
         index.invalidate()
     if progress:
@@ -134,37 +142,78 @@ def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | N
     return result
 
 
+def report_ids(paths: Iterable[Path]) -> dict[Path, str]:
+    """Each file's report id: its name without the suffix, made safe for URLs. Files that would
+    share an id (plan.txt and plan.md) keep apart: the first in SUFFIXES order keeps the bare id,
+    the others get their suffix added (plan_md), whatever order they arrived in."""
+    groups: dict[str, list[Path]] = {}
+    for path in {Path(p).resolve() for p in paths}:
+        groups.setdefault(report_id_for(path), []).append(path)
+    order = {suffix: i for i, suffix in enumerate(SUFFIXES)}
+    ids: dict[Path, str] = {}
+    for rid, group in groups.items():
+        group.sort(key=lambda p: (order.get(p.suffix.lower(), len(order)), p.name))
+        ids[group[0]] = rid
+        for path in group[1:]:
+            ids[path] = f"{rid}_{path.suffix.lower().lstrip('.')}"
+    return ids
+
+
 def _read(index: Index, path: Path, rid: str, old: dict | None, overrides: dict | None,
-          result: IngestResult) -> _Parsed | None:
-    """Parse and chunk one file, or None when it is unchanged since it was indexed."""
+          result: IngestResult, preread: tuple[Report, list[Chunk], bytes] | None = None) -> _Parsed | None:
+    """Parse and chunk one file in the reader process, or None when it is unchanged since it
+    was indexed."""
     try:
-        data = path.read_bytes()
+        data = preread[2] if preread and not overrides else path.read_bytes()
     except OSError as e:
         raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
     file_sha = hashlib.sha256(data + json.dumps(overrides or {}, sort_keys=True).encode()).hexdigest()
     if old is not None and old.get("file_sha") == file_sha and old.get("parser") == PARSER_VERSION:
         result.unchanged.append(rid)
         return None
-    report = read_report(path, index.settings.corpus_dir, overrides, data)
-    chunks = chunk_report(report, index.settings.chunk_tokens, index.settings.min_chunk_tokens)
+    settings = index.settings
+    if preread and not overrides:
+        report, chunks = preread[0], preread[1]
+    else:
+        report, chunks = shared_reader().read(path, data, settings.corpus_dir, overrides, settings.chunk_tokens,
+                                              settings.min_chunk_tokens, settings.read_timeout_s)
+    if report.id != rid:  # its id is decided by the whole corpus (see report_ids)
+        report, chunks = _renamed(report, chunks, rid)
     if not chunks:
         raise UnsupportedFileError(str(path), Reason("no_report_text"))
     index.tokenizer.add_words([report.office, report.office.removesuffix("街道")])
     return _Parsed(rid, report, chunks, file_sha, old)
 
 
-def _write(index: Index, batch: list[_Parsed], result: IngestResult) -> None:
-    """Store the new chunks of a batch of reports, then their records (one upsert), then delete
-    the chunks they no longer list."""
+def _renamed(report: Report, chunks: list[Chunk], rid: str) -> tuple[Report, list[Chunk]]:
+    old = report.id
+    report = dataclasses.replace(report, id=rid)
+    return report, [dataclasses.replace(c, id=rid + c.id[len(old):], report_id=rid) for c in chunks]
+
+
+def _store(index: Index, batch: list[_Parsed], result: IngestResult) -> None:
+    """Embed a batch's new passages (no lock held), then write it under the lock."""
     store = index.store
-    every = [c.id for p in batch for c in p.chunks]
-    have = {cid for cid, _ in store.get_ids(store.chunks, every, [])}
+    have = {cid for cid, _ in store.get_ids(store.chunks, [c.id for p in batch for c in p.chunks], [])}
     new: list[tuple[Chunk, str]] = []
     for p in batch:
         # a record written by another parser version: its chunks' vectors are redone
         fresh = p.old is not None and p.old.get("parser") != PARSER_VERSION
         new += [(c, dense_text(p.report, c)) for c in p.chunks if fresh or c.id not in have]
     vectors = _embed(index, [text for _, text in new], result)
+    with ingest_lock(index), store.announce():
+        current = dict(store.get_ids(store.docs, [p.rid for p in batch], ["metadatas"]))
+        for p in batch:
+            p.old = current.get(p.rid)  # as it is now: another ingest may have written meanwhile
+        _write(index, batch, new, vectors, result)
+    index.invalidate()
+
+
+def _write(index: Index, batch: list[_Parsed], new: list[tuple[Chunk, str]], vectors: np.ndarray,
+           result: IngestResult) -> None:
+    """Store the new chunks of a batch of reports, then their records (one upsert), then delete
+    the chunks they no longer list."""
+    store = index.store
     result.chunks_stored += len(new)
     store.upsert(store.chunks, [c.id for c, _ in new], vectors.tolist(),
                  [chunk_meta(c, index.tokenizer.tokenize(c.search_text)) for c, _ in new])
@@ -210,14 +259,14 @@ def _embed(index: Index, texts: list[str], result: IngestResult) -> np.ndarray:
 
 def remove(index: Index, report_id: str) -> None:
     """Take one report out of the index (its file stays where it is: see library.py)."""
-    with ingest_lock(index), index.lock:
+    with ingest_lock(index):
         index.invalidate()
         records = index.records()
         if report_id not in records:
             raise UnknownReportError(report_id)
         with index.store.announce():
             _delete(index, report_id, records[report_id])
-        index.invalidate()
+    index.invalidate()
 
 
 def _delete(index: Index, rid: str, meta: dict) -> None:
@@ -233,7 +282,7 @@ def collect_garbage(index: Index) -> int:
     """Delete chunks and bodies no report lists (left by an ingest that was killed). Returns how
     many chunks."""
     store = index.store
-    with ingest_lock(index), index.lock:
+    with ingest_lock(index):
         index.invalidate()
         records = index.records()
         valid = {cid for m in records.values() for cid in json.loads(m["chunk_ids"])}

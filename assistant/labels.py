@@ -44,6 +44,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_found_page": ("没有找到编号为「{id}」的报告。它可能已被移除；请回到问答页面查看现有报告。",
                        "There is no report with id “{id}”. It may have been removed; go back to the "
                        "chat to see the reports there are."),
+    "login_locked": ("登录失败次数过多，请 {seconds} 秒后再试。", "Too many failed logins; try again in {seconds} s."),
     # --- the reports tab --------------------------------------------------------------------------
     "reports_table": ("已收录的报告", "Indexed reports"),
     "col_title": ("标题", "Title"), "col_office": ("街道", "Office"), "col_region": ("区域", "Region"),
@@ -57,6 +58,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unchanged": ("{name} 与已收录的版本相同，无需更新。", "{name} is the same as the indexed version; nothing to do."),
     "upload_failed": ("上传失败：{error}", "Upload failed: {error}"),
     "remove_choice": ("选择要移除的报告", "Report to remove"),
+    "replace": ("替换已收录的报告", "Replace the indexed report"),
     "remove": ("移除报告", "Remove report"),
     "removed": ("已移除「{title}」；文件已移到 {where}。", "Removed “{title}”; its file moved to {where}."),
     "nothing_selected": ("请先选择要移除的报告。", "Choose a report to remove first."),
@@ -99,6 +101,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "llm_unverified": ("（⚠未在引用原文中核实）", " (⚠ not found in the cited source)"),
     "llm_language": ("用中文回答，简洁准确。",
                      "Answer in English; quote figures exactly as the Chinese passages give them."),
+    "read_as_question": ("按「{question}」理解", "read as “{question}”"),
+    "read_as_year": ("「{word}」按{year}年理解", "“{word}” read as {year}"),
     "not_found": ("报告中没有找到能回答这个问题的内容。", "The reports do not contain an answer to this question."),
     "not_found_no_report": ("报告中没有找到能回答这个问题的内容：没有符合条件的报告。",
                             "The reports do not contain an answer to this question: no report matches."),
@@ -131,8 +135,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "catalog_office": ("**{office}**：", "**{office}**:"),
     "catalog_office_title": ("**{office}**《{title}》：", "**{office}**《{title}》:"),
     # a title made for a report that has none (the reports are Chinese: so is the title, in both)
-    "report_title_inferred": ("{office}{years}年{kind}", "{office}{years}年{kind}"),
-    "report_untitled": ("未命名报告", "未命名报告"),
+    "report_title_inferred": ("{office}{years}{kind}", "{office}{years}{kind}"),
+    "report_untitled": ("无标题报告（{file}）", "无标题报告（{file}）"),
+    "office_unknown": ("未知办事处", "unknown office"),
     "report_kind_plan": ("工作计划", "工作计划"), "report_kind_summary": ("工作总结", "工作总结"),
     "report_kind_summary+plan": ("工作总结和工作计划", "工作总结和工作计划"),
     # --- the command line -------------------------------------------------------------------------
@@ -195,6 +200,12 @@ LABELS: dict[str, tuple[str, str]] = {
                                  "no corpus folder at {path}; create it and put the reports there"),
     "error_IndexPathError": ("{name}={path} 不是文件夹（{detail}）；请设为一个文件夹或删除该设置",
                              "{name}={path} is not a folder ({detail}); point it at a folder or unset it"),
+    "error_ReportExistsError": ("「{title}」已经收录（{name}）。要用新文件替换它，请确认替换；旧版本会保留，可以恢复。",
+                                "“{title}” is already indexed ({name}); to replace it with this file, confirm "
+                                "the replacement (add --replace on the command line); the old version is kept "
+                                "and can be restored"),
+    "error_UnknownRemovedError": ("已移除的报告中没有 {file}；用 python -m assistant removed 查看",
+                                  "no removed version named {file}; list them with: python -m assistant removed"),
     "error_NoSuchFileError": ("{path}：没有这个文件", "{path}: no such file"),
     "error_NoQuestionError": ("请给出问题，或用 --file 指定每行一个问题的文件",
                               "give a question, or --file with one question per line"),
@@ -215,6 +226,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "file_docx_broken": ("不是可读的 .docx（{kind}）", "not a readable .docx ({kind})"),
     "file_pdf_broken": ("不是可读的 PDF（{kind}）；请重新导出或上传 .docx",
                         "not a readable PDF ({kind}); export it again or upload the .docx"),
+    "file_timeout": ("读取超过 {seconds} 秒仍未完成，已放弃；请另存为 .docx 或较小的文件后再上传",
+                     "reading it took over {seconds} s and was stopped; save it as .docx or a smaller file and upload it again"),
+    "file_crashed": ("读取时读取进程意外结束（{kind}）；请另存后再上传", "the reader process ended while reading it ({kind}); save it again and upload it"),
+    "file_memory": ("读取它需要的内存过多，已拒绝；请拆分或另存为较小的文件", "refused: reading it needs too much memory; split it or save a smaller file"),
+    "file_broken": ("文件已损坏或格式有误（{kind}）；请用 Word/WPS 打开后另存再上传",
+                    "the file is damaged or malformed ({kind}); open it in Word or WPS, save it again and upload it"),
+    "file_too_long": ("文字有 {chars} 个字符，超过上限 {limit}；一份报告不会这么长，请只上传报告本身",
+                      "it holds {chars} characters of text, over the limit of {limit}; a report is never that long: "
+                      "upload the report alone"),
     "file_no_report_text": ("里面没有报告正文（只有页眉、广告或空白）",
                             "no report text found in it (only headers, advertising or an empty body)"),
 }

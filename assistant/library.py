@@ -1,22 +1,52 @@
 """The report collection as files: add an uploaded report to the corpus folder and index it,
-or remove one (its file moves to data/removed, so nothing is lost)."""
+remove one, restore one. Nothing is ever lost or overwritten silently:
+
+- an upload is read (in the reader process) before anything touches the corpus; one that cannot
+  be read leaves the corpus as it was;
+- an upload whose report id, or whose title and office, is already indexed is refused with
+  ReportExistsError unless the caller says ``replace`` (the app asks the user first);
+- a replaced or removed version moves to data/removed/ and is listed in data/removed/removed.jsonl,
+  from where ``restore_report`` puts it back;
+- the new file reaches the corpus by an atomic rename from corpus/.incoming/, so a process killed
+  during an upload leaves at most a file in .incoming (dropped at the next start) or a complete
+  file that the next start indexes.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import AssistantError, Reason, UnsupportedFileError, UploadOutsideFolderError
+from .errors import AssistantError, Reason, ReportExistsError, UnknownRemovedError, UnsupportedFileError, \
+    UploadOutsideFolderError
 from .index import Index
-from .ingest import IngestResult, ingest, remove
+from .ingest import IngestResult, discover, ingest, remove, report_ids
 from .loaders import SUFFIXES
+from .reader import shared_reader
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html")  # what the app offers (loaders read .htm too)
+INCOMING = ".incoming"  # inside the corpus folder; ignored by discover (a dot folder)
+REMOVED_LOG = "removed.jsonl"
+
+
+@dataclass
+class Removed:
+    """A version of a report kept under data/removed/."""
+    file: str  # its name in data/removed/
+    original: str  # its name in the corpus folder
+    report_id: str
+    title: str
+    office: str
+    why: str  # "removed" | "replaced"
+    at: str  # when, ISO 8601
 
 
 def check_uploaded(upload: Path, upload_root: Path) -> Path:
@@ -35,56 +65,152 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
                progress: Callable[[float, str], None] | None = None,
-               upload_root: Path | None = None) -> IngestResult:
-    """Copy an uploaded file into the corpus folder under its own name and index it. A file
-    that cannot be indexed does not stay in the corpus (a previous version is put back).
-    ``upload_root``: the folder uploads must come from (the app's upload folder); a path
-    outside it is refused before it is read."""
+               upload_root: Path | None = None, replace: bool = False) -> IngestResult:
+    """Read an uploaded file, then put it into the corpus folder under its own name and index it.
+    ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
+    it is refused before it is read. ``replace``: the user has agreed to replace the report it
+    would overwrite (without it, ReportExistsError)."""
     if upload_root is not None:
         upload = check_uploaded(upload, upload_root)
-    name = Path(name or upload.name).name.lstrip(".")
+    name = _checked_name(name or upload.name)
+    data = _checked_data(settings, upload, name)
+    corpus = settings.corpus_dir
+    corpus.mkdir(parents=True, exist_ok=True)
+    target = corpus / name
+    result = IngestResult()
+    try:
+        report, chunks = shared_reader().read(target, data, corpus, None, settings.chunk_tokens,
+                                              settings.min_chunk_tokens, settings.read_timeout_s)
+    except AssistantError as e:
+        result.errors.append(str(e).replace(str(target), name))
+        return result
+    rid = report_ids([*discover(corpus), target])[target.resolve()]
+    records = {r.id: r for r in index.reports()}
+    same_file = rid in records and target.exists() and target.read_bytes() == data
+    twin = next((r for r in records.values() if r.id != rid and r.office and r.office == report.office
+                 and r.title == report.title), None)  # the same report under another file name
+    if not replace and not same_file and (rid in records or twin is not None):
+        existing = records.get(rid) or twin
+        raise ReportExistsError(name, existing.title, existing.id)
+    previous = _set_aside(settings, target, records.get(rid), "replaced") if target.exists() and not same_file else None
+    _place(corpus, target, data)
+    try:
+        result = ingest(index, [target], progress=progress, preread={target.resolve(): (report, chunks, data)})
+    except AssistantError:
+        _undo(settings, target, previous)
+        raise
+    if result.errors:
+        _undo(settings, target, previous)
+        result.errors = [e.replace(str(target), name) for e in result.errors]
+    elif twin is not None and replace:
+        remove_report(settings, index, twin.id, why="replaced")
+    return result
+
+
+def _checked_name(name: str) -> str:
+    name = Path(name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
     if not name or suffix not in SUFFIXES:
         raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
                                                                allowed=", ".join(UPLOAD_SUFFIXES)))
+    return name
+
+
+def _checked_data(settings: Settings, upload: Path, name: str) -> bytes:
     size = upload.stat().st_size
     if size > settings.max_upload_mb * 1024 * 1024:
         raise UnsupportedFileError(name, Reason("size", mb=size / 1024 / 1024, limit=settings.max_upload_mb))
     if size == 0:
         raise UnsupportedFileError(name, Reason("empty"))
-    settings.corpus_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.corpus_dir / name
-    previous = target.read_bytes() if target.exists() else None
-    shutil.copyfile(upload, target)
-    try:
-        result = ingest(index, [target], progress=progress)
-    except AssistantError:
-        _restore(target, previous)
-        raise
-    if result.errors:
-        _restore(target, previous)
-        result.errors = [e.replace(str(target), name) for e in result.errors]
-    return result
+    return upload.read_bytes()
 
 
-def _restore(target: Path, previous: bytes | None) -> None:
-    if previous is None:
-        target.unlink(missing_ok=True)
-    else:
-        target.write_bytes(previous)
+def _place(corpus: Path, target: Path, data: bytes) -> None:
+    """Write the file whole, then rename it into place (atomic: never half a file in the corpus)."""
+    incoming = corpus / INCOMING
+    incoming.mkdir(exist_ok=True)
+    part = incoming / target.name
+    part.write_bytes(data)
+    os.replace(part, target)
 
 
-def remove_report(settings: Settings, index: Index, report_id: str) -> Path | None:
+def _undo(settings: Settings, target: Path, previous: Removed | None) -> None:
+    """Put the corpus back as it was before a failed upload."""
+    target.unlink(missing_ok=True)
+    if previous is not None:
+        restore_file(settings.data_dir, previous, target)
+
+
+def drop_incoming(settings: Settings) -> list[str]:
+    """Files a killed upload left half-way (never renamed into the corpus): removed at start."""
+    incoming = settings.corpus_dir / INCOMING
+    if not incoming.is_dir():
+        return []
+    dropped = [p.name for p in incoming.iterdir() if p.is_file()]
+    shutil.rmtree(incoming, ignore_errors=True)
+    return dropped
+
+
+def remove_report(settings: Settings, index: Index, report_id: str, why: str = "removed") -> Path | None:
     """Remove a report from the index and move its file to data/removed/. Returns where it went."""
     record = next((r for r in index.reports() if r.id == report_id), None)
     remove(index, report_id)  # raises UnknownReportError for an id it does not hold
     source = settings.corpus_dir / record.source if record else None
     if source is None or not source.exists():
         return None
-    target = settings.data_dir / "removed" / source.name
-    if target.exists():  # keep the earlier removal too
+    kept = _set_aside(settings, source, record, why)
+    log.info("removed %s; its file moved to %s", report_id, kept.file)
+    return settings.data_dir / "removed" / kept.file
+
+
+def _set_aside(settings: Settings, source: Path, record, why: str) -> Removed:
+    """Move a corpus file to data/removed/ (a name of its own if one is there) and log it."""
+    folder = settings.data_dir / "removed"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    if target.exists():  # keep the earlier version too
         target = target.with_name(f"{source.stem}.{time.strftime('%Y%m%d-%H%M%S')}{source.suffix}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while target.exists():
+            n += 1
+            target = target.with_name(f"{source.stem}.{time.strftime('%Y%m%d-%H%M%S')}-{n}{source.suffix}")
     shutil.move(str(source), target)
-    log.info("removed %s; its file moved to %s", report_id, target)
-    return target
+    entry = Removed(file=target.name, original=source.name, report_id=record.id if record else source.stem,
+                    title=record.title if record else source.name, office=record.office if record else "",
+                    why=why, at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    with (folder / REMOVED_LOG).open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry.__dict__, ensure_ascii=False) + "\n")
+    return entry
+
+
+def list_removed(settings: Settings) -> list[Removed]:
+    """The versions kept under data/removed/ that are still there, newest first."""
+    folder = settings.data_dir / "removed"
+    log_path = folder / REMOVED_LOG
+    if not log_path.exists():
+        return []
+    entries = [Removed(**json.loads(line)) for line in log_path.read_text(encoding="utf-8").splitlines() if line]
+    seen, out = set(), []
+    for entry in reversed(entries):
+        if entry.file not in seen and (folder / entry.file).exists():
+            seen.add(entry.file)
+            out.append(entry)
+    return out
+
+
+def restore_report(settings: Settings, index: Index, file: str) -> IngestResult:
+    """Put a removed or replaced version back into the corpus under its original name and index
+    it; whatever holds that name now is set aside first (so it can be restored in turn)."""
+    entry = next((e for e in list_removed(settings) if e.file == file), None)
+    if entry is None:
+        raise UnknownRemovedError(file)
+    target = settings.corpus_dir / entry.original
+    current = next((r for r in index.reports() if (settings.corpus_dir / r.source) == target), None)
+    if target.exists():
+        _set_aside(settings, target, current, "replaced")
+    restore_file(settings.data_dir, entry, target)
+    return ingest(index, [target])
+
+
+def restore_file(data_dir: Path, entry: Removed, target: Path) -> None:
+    shutil.move(str(data_dir / "removed" / entry.file), target)

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # a .docx report is < 5 MB unpacked; more is a zip bomb
 MAX_ZIP_RATIO = 200  # honest XML compresses ~10x; hundreds of times is a bomb
+MAX_XML_BYTES = 20 * 1024 * 1024  # the text parts of a 100-page report are ~5 MB of XML unpacked
+MAX_CHARS = 2_000_000  # characters of text in one file: a long annual report has ~100,000
 
 
 def read_text(path: Path, data: bytes | None = None) -> str:
@@ -42,6 +44,8 @@ def read_text(path: Path, data: bytes | None = None) -> str:
     else:
         text = _html_text(decode(data, path))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if len(text) > MAX_CHARS:
+        raise UnsupportedFileError(str(path), Reason("too_long", chars=len(text), limit=MAX_CHARS))
     if not any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text.strip()) < 20:
         raise UnsupportedFileError(str(path), Reason("no_text"))
     return text
@@ -75,9 +79,10 @@ def _docx_text(data: bytes, path: Path) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             total = sum(info.file_size for info in zf.infolist())
             packed = sum(info.compress_size for info in zf.infolist()) or 1
+            xml = sum(info.file_size for info in zf.infolist() if info.filename.endswith(".xml"))
     except zipfile.BadZipFile as e:
         raise UnsupportedFileError(str(path), Reason("docx_zip")) from e
-    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
+    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO or xml > MAX_XML_BYTES:
         raise UnsupportedFileError(str(path), Reason("docx_bomb", kb=total // 1024))
     import docx  # heavy import, only when a .docx arrives
 

@@ -109,6 +109,10 @@ def _boost(record: ChunkRecord, query: Query, settings: Settings) -> float:
         bonus += settings.problems_boost
     if query.half and record.half == query.half:
         bonus += settings.half_boost
+    elif query.half and record.half and record.half != query.half:
+        bonus -= settings.other_half_penalty  # the other half-year: ranked below the half asked
+    if query.years and record.year in query.years:
+        bonus += settings.year_boost
     if query.offices and record.office in query.offices:
         bonus += settings.office_boost
     return bonus

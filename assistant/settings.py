@@ -41,6 +41,7 @@ class Settings:
     # --- chunking -----------------------------------------------------------------------------
     chunk_tokens: int = 360  # cl100k tokens; about one numbered item of these reports (~250 汉字)
     min_chunk_tokens: int = 40  # a shorter tail merges into its neighbour instead of standing alone
+    read_timeout_s: float = 600.0  # reading one file: a report reads in ~1 s, a 100-page scan OCRs in minutes
 
     # --- retrieval ----------------------------------------------------------------------------
     k: int = 5  # passages shown / handed to the answerer
@@ -52,6 +53,8 @@ class Settings:
     phase_boost: float = 0.15  # ... of a section whose plan/summary phase the question names
     problems_boost: float = 0.3  # ... of a problems section for a question about shortcomings
     half_boost: float = 0.15  # ... of a section about the half-year the question names
+    year_boost: float = 0.5  # ... of a section about a year the question names (a preference, not a filter)
+    other_half_penalty: float = 0.5  # less for a section about the other half-year than the one asked
     bm25_k1: float = 1.2  # BM25's term-frequency saturation: the textbook default (Robertson)
     bm25_b: float = 0.75  # BM25's length normalisation: the textbook default
     answer_hits: int = 8  # passages the answerer reads: more than k, so a figure ranked 6th counts
@@ -77,6 +80,8 @@ class Settings:
     port: int = 7860
     auth: tuple[str, str] | None = None  # optional (user, password) login: ASSISTANT_AUTH=user:password
     max_upload_mb: int = 20  # a work report is well under 1 MB; anything larger is suspect
+    login_failures: int = 5  # wrong passwords per user or address within login_window_s before a pause
+    login_window_s: float = 60.0  # ... so guessing costs minutes, a typo nothing
     ui_lang: str = "zh"  # interface language: "zh" for the offices' staff, "en" for English labels
     # questions answered at once (Gradio's default is 1). Measured with tests/test_load.py (20 tabs,
     # 2 cores): 1 leaves the queue idle between answers, 8 only time-slices them; 4 answered most

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from .chunking import sentence_spans
 from .documents import Report, source_link
 from .errors import UnknownChoiceError
-from .textnorm import PAYWALL, fold
+from .textnorm import PAYWALL, fold, search_form
 from .topics import classify_topic
 
 CN_DIGITS = "零一二两三四五六七八九十百千万"
@@ -252,7 +252,8 @@ class FoldedTarget:
 
     @classmethod
     def of(cls, t: Target) -> "FoldedTarget":
-        clause, statement, section = fold(f"{t.metric} {t.sentence}"), fold(t.statement), fold(t.section)
+        clause, statement, section = (search_form(f"{t.metric} {t.sentence}"), search_form(t.statement),
+                                      search_form(t.section))
         return cls(clause, statement, section, f"{clause} {statement} {section}")
 
 

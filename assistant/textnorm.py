@@ -29,8 +29,35 @@ STOPWORDS = frozenset(
     "with by at from about its it their there this that as be".split())
 
 def fold(text: str) -> str:
-    """Full-width to half-width and compatibility forms (NFKC), lower-case ASCII, no paywall marks."""
-    return PAYWALL.sub("", unicodedata.normalize("NFKC", text)).lower()
+    """Full-width to half-width and compatibility forms (NFKC), lower-case ASCII, no paywall marks,
+    traditional characters read as simplified (a mirror of a page in 繁體 is searched like the page)."""
+    return readable(PAYWALL.sub("", unicodedata.normalize("NFKC", text)).lower())
+
+
+# Mirror sites that convert a page to 繁體 write a pinyin gloss after some characters: 發(fā)布.
+_GLOSS = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}[)）]")
+
+
+def readable(text: str) -> str:
+    """The text to match words in: simplified characters, no pinyin glosses (not for display)."""
+    return _GLOSS.sub("", simplified(text))
+
+
+_t2s = None
+
+
+def simplified(text: str) -> str:
+    """The text with traditional characters in their simplified form (opencc's t2s; the same length
+    as the text: a character for a character)."""
+    global _t2s
+    if not text or text.isascii():
+        return text
+    if _t2s is None:
+        import opencc
+
+        _t2s = opencc.OpenCC("t2s")
+    converted = _t2s.convert(text)
+    return converted if len(converted) == len(text) else text
 
 
 def uses_d_for_dang(text: str) -> bool:
@@ -42,10 +69,22 @@ def restore_dang(text: str) -> str:
 
 
 def search_form(text: str, d_for_dang: bool = False) -> str:
-    """The form of a text that is indexed and matched: folded, D read as 党 where the report does."""
+    """The form of a text that is indexed and matched: folded, D read as 党 where the report does,
+    words that stand for one another in their common form."""
     if d_for_dang:
         text = restore_dang(text)
-    return fold(text)
+    return canonical(fold(text))
+
+
+def canonical(folded: str) -> str:
+    """A folded text with every word of a synonym group (data/synonyms.tsv) written as the group's
+    first: 加梯 and 电梯加装 read as 加装电梯, so a question in one word finds a passage in another."""
+    from . import vocab
+
+    if not folded:
+        return folded
+    first = {w: g[0] for g in vocab.synonym_groups() for w in g}
+    return vocab.synonym_pattern().sub(lambda m: first[m[0]], folded)
 
 
 _base = None  # the segmenter with jieba's own dictionary only, shared: never taught a word
