@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -17,9 +18,11 @@ from starlette.routing import Mount
 from assistant.chain import Assistant
 from assistant.chat_ui import ChatUI
 from assistant.errors import AssistantError
+from assistant.guard import Guard, LoginLimiter
 from assistant.index import Index
 from assistant.ingest import ingest
 from assistant.labels import labels
+from assistant.library import drop_incoming
 from assistant.render import FONTS, app_css
 from assistant.settings import Settings
 from assistant.viewer import not_found_page, source_page
@@ -33,7 +36,10 @@ def main() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
     settings = Settings.from_env()
     assistant = Assistant(settings)
-    build_index_if_missing(assistant.index)
+    for name in drop_incoming(settings):
+        log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
+    if not build_index_if_missing(assistant.index):
+        threading.Thread(target=catch_up, args=(assistant.index,), daemon=True, name="catch-up").start()
     warm_up(assistant)
     import uvicorn
 
@@ -42,10 +48,23 @@ def main() -> None:
                 log_level="warning")
 
 
-def build_index_if_missing(index: Index) -> None:
-    """A fresh checkout has no index: build it now, with progress, instead of failing later."""
-    if index.is_built():
+def catch_up(index: Index) -> None:
+    """Index what reached the corpus folder while the app was stopped (a file copied there, an
+    upload renamed into place just before the process died); the app answers meanwhile."""
+    try:
+        result = ingest(index)
+    except AssistantError as e:
+        log.warning("catching up with the corpus folder failed: %s", e)
         return
+    if result.added or result.updated or result.removed or result.errors:
+        log.info("caught up with the corpus folder: %s", result.summary())
+
+
+def build_index_if_missing(index: Index) -> bool:
+    """A fresh checkout has no index: build it now, with progress, instead of failing later.
+    True when it did."""
+    if index.is_built():
+        return False
     log.info("no index at %s yet: indexing %s (first start only)", index.settings.index_dir,
              index.settings.corpus_dir)
     result = ingest(index, progress=lambda fraction, name: log.info("indexing [%3.0f%%] %s",
@@ -53,6 +72,7 @@ def build_index_if_missing(index: Index) -> None:
     for error in result.errors:
         log.warning("%s", error)
     log.info("index built: %s", result.summary())
+    return True
 
 
 def warm_up(assistant: Assistant) -> None:
@@ -68,6 +88,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     assistant = assistant or Assistant(settings)
     words = labels(settings.ui_lang)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
+                       refusal=words["login_locked"])
 
     @app.get("/source/{report_id:path}", response_class=HTMLResponse)
     def source(report_id: str, request: Request, start: str = "", end: str = ""):
@@ -76,7 +98,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         nonce = secrets.token_urlsafe(16)
         headers = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; "
                                               f"script-src 'nonce-{nonce}'; base-uri 'none'; "
-                                              f"form-action 'none'; frame-ancestors 'self'"}
+                                              f"form-action 'none'; frame-ancestors 'none'"}
         if report_id not in {r.id for r in assistant.index.reports()}:
             return HTMLResponse(not_found_page(report_id, words, nonce), status_code=404, headers=headers)
         page = source_page(assistant.index.report(report_id), words, _int(start), _int(end), nonce)
@@ -97,7 +119,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    """An offset from the URL: ASCII digits only ("²" and "٣" are digits to str.isdigit)."""
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _logged_in(request: Request, app: FastAPI) -> bool:
