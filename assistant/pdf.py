@@ -1,0 +1,191 @@
+"""PDFs and page images. A page with a text layer is read with pypdf, as before; a page whose
+ruling lines pdfplumber recognises as a table is read with pdfplumber instead, the table written
+as table lines where it stands; a page with no text layer, or a garbage one (glyphs without a
+Unicode map), is rendered with pypdfium2 and recognised (assistant/ocr.py)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from . import ocr
+from .doctext import Loaded, TextBuilder
+from .errors import UnsupportedFileError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+MAX_PAGES = 300  # the longest annual report seen is ~40 pages; OCR of 300 takes ~half an hour
+MAX_CHARS = 2_000_000  # ~1,000 dense pages of Chinese: more is not a report
+OCR_DPI = 150  # body text (10.5 pt) is ~22 px high: enough for both engines, and half 200 dpi's pixels
+MIN_GOOD_CHARS = 20  # a page of text has hundreds of Han characters; under 20 is a scan with a stamp
+MIN_GOOD_SHARE = 0.5  # of its visible characters, unmapped glyphs read as junk (private use, Latin-1)
+MIN_TABLE_PATHS = 4  # pdfplumber only finds ruled tables; a page with fewer vector paths has none
+MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; more is a decompression bomb
+
+
+def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
+             engine: str = ocr.DEFAULT_ENGINE) -> Loaded:
+    import pypdf
+    import pypdfium2 as pdfium
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        count = len(reader.pages)
+        document = pdfium.PdfDocument(data)
+    except Exception as e:  # pypdf and pdfium raise many types on corrupt files
+        raise UnsupportedFileError(str(path), f"not a readable PDF ({type(e).__name__}); "
+                                              "export it again or upload the .docx") from e
+    if count > MAX_PAGES:
+        raise UnsupportedFileError(str(path), f"has {count} pages, more than the {MAX_PAGES} a report "
+                                              "can have here; split it into parts and upload those")
+    out = TextBuilder()
+    plumber = None
+    try:
+        for number in range(1, count + 1):
+            text = _page_text(reader, number, path)
+            page = document[number - 1]
+            if has_text_layer(text):
+                out.begin_page(number, ocr=False)
+                if _path_count(page) >= MIN_TABLE_PATHS:
+                    plumber = plumber or _open_plumber(data)
+                    if plumber is None or not _write_with_tables(plumber.pages[number - 1], out):
+                        out.line(text)
+                else:
+                    out.line(text)
+            elif _has_content(page):
+                out.begin_page(number, ocr=True)
+                for paragraph in ocr.page_paragraphs(_render(page), engine):
+                    out.line(paragraph)
+            else:
+                out.begin_page(number, ocr=False)  # a blank page keeps its number
+            out.end_page()
+            if out.length > MAX_CHARS:
+                raise UnsupportedFileError(str(path), f"more than {MAX_CHARS:,} characters of text; "
+                                                      "split it into parts and upload those")
+            if progress is not None:
+                progress(number / count, f"{path.name}: page {number} of {count}")
+    finally:
+        if plumber is not None:
+            plumber.close()
+        document.close()
+    return out.build()
+
+
+def read_image(data: bytes, path: Path, progress: Progress | None = None,
+               engine: str = ocr.DEFAULT_ENGINE) -> Loaded:
+    """A photographed or scanned page (.png .jpg .jpeg): one OCR'd page."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                raise UnsupportedFileError(str(path), f"the image is {opened.width}x{opened.height} pixels; "
+                                                      "scan at 300 dpi or less and upload it again")
+            image = ImageOps.exif_transpose(opened).convert("RGB")  # phone photos carry a rotation flag
+    except UnsupportedFileError:
+        raise
+    except Exception as e:  # PIL raises UnidentifiedImageError, OSError, DecompressionBombError
+        raise UnsupportedFileError(str(path), f"not a readable image ({type(e).__name__})") from e
+    out = TextBuilder()
+    out.begin_page(1, ocr=True)
+    for paragraph in ocr.page_paragraphs(image, engine):
+        out.line(paragraph)
+    out.end_page()
+    if progress is not None:
+        progress(1.0, f"{path.name}: recognised")
+    return out.build()
+
+
+def has_text_layer(text: str) -> bool:
+    """Enough Han characters or Latin letters and digits, and mostly those (not junk glyphs)."""
+    visible = [ch for ch in text if not ch.isspace()]
+    good = sum(1 for ch in visible if "\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalnum()))
+    return good >= MIN_GOOD_CHARS and good >= MIN_GOOD_SHARE * len(visible)
+
+
+def _page_text(reader, number: int, path: Path) -> str:
+    try:
+        return reader.pages[number - 1].extract_text() or ""
+    except Exception as e:  # one broken content stream: the page is rendered and OCR'd instead
+        log.warning("%s: page %d has an unreadable text layer (%s); recognising it", path.name, number,
+                    type(e).__name__)
+        return ""
+
+
+def _path_count(page) -> int:
+    import pypdfium2.raw as pdfium_c
+
+    return sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2))
+
+
+def _has_content(page) -> bool:
+    """Anything drawn at all: a page with no objects is blank and needs no OCR."""
+    return next(iter(page.get_objects(max_depth=1)), None) is not None
+
+
+def _render(page):
+    return page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+
+
+def _open_plumber(data: bytes):
+    import pdfplumber
+
+    try:
+        return pdfplumber.open(io.BytesIO(data))
+    except Exception as e:  # pdfminer is stricter than pypdf on some files; keep pypdf's text
+        log.warning("pdfplumber cannot open the PDF (%s); tables are read as plain lines", type(e).__name__)
+        return None
+
+
+def _write_with_tables(page, out: TextBuilder) -> bool:
+    """The page's lines and tables in reading order; False when it has no table after all."""
+    try:
+        tables = [t for t in page.find_tables() if len(t.rows) >= 2]
+        if not tables:
+            return False
+        grids = [_grid(t) for t in tables]
+        boxes = [t.bbox for t in tables]
+        # a character belongs to a table when its centre lies inside it (outside_bbox would also
+        # drop a line whose descenders touch the table's bottom rule)
+        rest = page.filter(lambda obj: obj.get("object_type") != "char" or not any(
+            x0 <= (obj["x0"] + obj["x1"]) / 2 <= x1 and top <= (obj["top"] + obj["bottom"]) / 2 <= bottom
+            for x0, top, x1, bottom in boxes))
+        items = [(line["top"], 0, line["text"]) for line in rest.extract_text_lines(return_chars=False)]
+    except Exception as e:  # pdfminer errors on odd content: fall back to pypdf's lines
+        log.warning("page %d: tables could not be read (%s)", page.page_number, type(e).__name__)
+        return False
+    items += [(table.bbox[1], 1, grid) for table, grid in zip(tables, grids)]
+    for _, kind, item in sorted(items, key=lambda x: (x[0], x[1])):
+        if kind == 0:
+            out.line(item)
+        else:
+            out.table(item)
+    return True
+
+
+def _grid(table) -> list[list[str]]:
+    """pdfplumber's cells, a merged cell's value repeated over the grid places it covers
+    (pdfplumber leaves those None)."""
+    rows = table.rows
+    boxes = [list(row.cells) for row in rows]
+    values = table.extract()
+    width = max(len(r) for r in boxes)
+    col_x = [next(((b[c][0] + b[c][2]) / 2 for b in boxes if c < len(b) and b[c]), None) for c in range(width)]
+    row_y = [next(((c[1] + c[3]) / 2 for c in r if c), None) for r in boxes]
+    grid = [[(v or "") for v in row] + [""] * (width - len(row)) for row in values]
+    for r, row in enumerate(boxes):
+        for c in range(width):
+            if c < len(row) and row[c] is not None:
+                continue
+            left = next((k for k in range(c - 1, -1, -1) if k < len(row) and row[k] is not None), None)
+            if left is not None and col_x[c] is not None and row[left][2] >= col_x[c]:
+                grid[r][c] = grid[r][left]
+                continue
+            up = next((k for k in range(r - 1, -1, -1) if c < len(boxes[k]) and boxes[k][c] is not None), None)
+            if up is not None and row_y[r] is not None and boxes[up][c][3] >= row_y[r]:
+                grid[r][c] = grid[up][c]
+    return grid
