@@ -89,6 +89,7 @@ class TextBuilder:
         self.tables: list[Table] = []
         self.pages: list[Page] = []
         self.warnings: list[str] = []
+        self.last_heads: list[str] | None = None  # the column heads of the table written last
 
     @property
     def length(self) -> int:
@@ -113,21 +114,24 @@ class TextBuilder:
         """Text taken as it is (a .txt file), continuing the current line."""
         self._append(clean(text))
 
-    def table(self, grid: list[list[str]], caption: str = "") -> Table | None:
-        """Write a table given as rows of cell strings (merged cells already repeated)."""
+    def table(self, grid: list[list[str]], caption: str = "", heads: list[str] | None = None) -> Table | None:
+        """Write a table given as rows of cell strings (merged cells already repeated).
+        ``heads``: the column heads of the part before, for a table continued on a new page
+        without its header row; used when the widths agree and the first row is no header."""
         rows = [[_cell_text(c) for c in row] for row in grid]
         rows = [row for row in rows if any(row)]
         if not rows:
             return None
         if caption:
             self.line(caption)
-        heads = rows[0] if len(rows) > 1 and is_header_row(rows[0]) else None
-        written: list[TableRow] = []
-        for i, row in enumerate(rows):
-            if heads is not None and i == 0:
-                written.append(self._row(row, None, header=True))
-            else:
-                written.append(self._row(row, heads, header=False))
+        own = len(rows) > 1 and is_header_row(rows[0])
+        if own:
+            heads = rows[0]
+        elif heads is not None and len(heads) != max(len(r) for r in rows):
+            heads = None
+        written = [self._row(row, None if own and i == 0 else heads, header=own and i == 0)
+                   for i, row in enumerate(rows)]
+        self.last_heads = heads
         table = Table(written[0].start, written[-1].end, written, caption=_cell_text(caption))
         self.tables.append(table)
         return table

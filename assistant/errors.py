@@ -13,7 +13,7 @@ class IndexNotBuiltError(AssistantError):
 
 class UnsupportedFileError(AssistantError):
     def __init__(self, path: str, reason: str):
-        self.path = path
+        self.path, self.reason = path, reason
         super().__init__(f"{path}: {reason}")
 
 

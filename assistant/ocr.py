@@ -22,7 +22,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 
-from .errors import UnsupportedFileError
+from .errors import UnknownChoiceError, UnsupportedFileError
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,13 @@ class OcrLine:
 
 
 def recognise(image, engine: str = DEFAULT_ENGINE) -> list[OcrLine]:
-    """The text lines of a PIL image, each with its box in pixels."""
+    """The text lines of a PIL image, each with its box in pixels. Raises UnsupportedFileError
+    (path "(OCR)"; the caller names the file) when the engine is missing or fails."""
     if engine == "rapidocr":
         return _rapidocr_lines(image)
     if engine == "tesseract":
         return _tesseract_lines(image)
-    raise ValueError(f"unknown OCR engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    raise UnknownChoiceError("OCR engine", engine, ENGINES)
 
 
 def page_paragraphs(image, engine: str = DEFAULT_ENGINE) -> list[str]:

@@ -44,21 +44,25 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
                                               "can have here; split it into parts and upload those")
     out = TextBuilder()
     plumber = None
+    carried: list[str] | None = None  # heads of a table that ended its page, for its continuation
     try:
         for number in range(1, count + 1):
             text = _page_text(reader, number, path)
             page = document[number - 1]
             if has_text_layer(text):
                 out.begin_page(number, ocr=False)
+                written = None
                 if _path_count(page) >= MIN_TABLE_PATHS:
                     plumber = plumber or _open_plumber(data)
-                    if plumber is None or not _write_with_tables(plumber.pages[number - 1], out):
-                        out.line(text)
-                else:
+                    if plumber is not None:
+                        written = _write_with_tables(plumber.pages[number - 1], out, carried)
+                if written is None:
                     out.line(text)
+                carried = written or None
             elif _has_content(page):
+                carried = None
                 out.begin_page(number, ocr=True)
-                for paragraph in ocr.page_paragraphs(_render(page), engine):
+                for paragraph in _recognise(_render(page), engine, path, number):
                     out.line(paragraph)
             else:
                 out.begin_page(number, ocr=False)  # a blank page keeps its number
@@ -92,12 +96,23 @@ def read_image(data: bytes, path: Path, progress: Progress | None = None,
         raise UnsupportedFileError(str(path), f"not a readable image ({type(e).__name__})") from e
     out = TextBuilder()
     out.begin_page(1, ocr=True)
-    for paragraph in ocr.page_paragraphs(image, engine):
+    for paragraph in _recognise(image, engine, path, 1):
         out.line(paragraph)
     out.end_page()
     if progress is not None:
         progress(1.0, f"{path.name}: recognised")
     return out.build()
+
+
+def _recognise(image, engine: str, path: Path, number: int) -> list[str]:
+    try:
+        return ocr.page_paragraphs(image, engine)
+    except UnsupportedFileError as e:  # the engine's own trouble, told with the file and page
+        raise UnsupportedFileError(str(path), f"page {number} could not be recognised: {e.reason}") from e
+    except Exception as e:  # onnxruntime / OpenCV on an image they cannot take
+        log.exception("%s: OCR of page %d failed", path.name, number)
+        raise UnsupportedFileError(str(path), f"page {number} could not be recognised ({type(e).__name__}); "
+                                              "scan it again as a plain page image") from e
 
 
 def has_text_layer(text: str) -> bool:
@@ -141,12 +156,14 @@ def _open_plumber(data: bytes):
         return None
 
 
-def _write_with_tables(page, out: TextBuilder) -> bool:
-    """The page's lines and tables in reading order; False when it has no table after all."""
+def _write_with_tables(page, out: TextBuilder, carried: list[str] | None) -> list[str] | None:
+    """The page's lines and tables in reading order. Returns None when it has no table after
+    all, else the heads of its last table if that table ends the page (it may go on overleaf),
+    else an empty list. ``carried``: the heads of a table that ended the page before."""
     try:
         tables = [t for t in page.find_tables() if len(t.rows) >= 2]
         if not tables:
-            return False
+            return None
         grids = [_grid(t) for t in tables]
         boxes = [t.bbox for t in tables]
         # a character belongs to a table when its centre lies inside it (outside_bbox would also
@@ -157,14 +174,18 @@ def _write_with_tables(page, out: TextBuilder) -> bool:
         items = [(line["top"], 0, line["text"]) for line in rest.extract_text_lines(return_chars=False)]
     except Exception as e:  # pdfminer errors on odd content: fall back to pypdf's lines
         log.warning("page %d: tables could not be read (%s)", page.page_number, type(e).__name__)
-        return False
+        return None
     items += [(table.bbox[1], 1, grid) for table, grid in zip(tables, grids)]
-    for _, kind, item in sorted(items, key=lambda x: (x[0], x[1])):
+    items.sort(key=lambda x: (x[0], x[1]))
+    footer = page.height * 0.9  # a page number under the table does not end it
+    for position, (top, kind, item) in enumerate(items):
         if kind == 0:
             out.line(item)
         else:
-            out.table(item)
-    return True
+            out.table(item, heads=carried if position == 0 else None)
+    last = max((i for i, it in enumerate(items) if it[1] == 1))
+    ends_page = all(it[0] >= footer for it in items[last + 1:])
+    return (out.last_heads or []) if ends_page else []
 
 
 def _grid(table) -> list[list[str]]:

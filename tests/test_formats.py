@@ -4,7 +4,6 @@ python-docx, openpyxl, PIL), none is checked in."""
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 import shutil
@@ -18,10 +17,10 @@ import pytest
 from assistant import convert, ocr, pdf
 from assistant.errors import UnsupportedFileError
 from assistant.loaders import Loaded, load
+from eval.formats_bench import TEXT_FILTER, han_accuracy, image_only_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 TIEXI = ROOT / "corpus" / "000_64b46b310826ad2c.txt"
-TEXT_FILTER = "Text (encoded):UTF8,LF,WenQuanYi Micro Hei,zh-CN"  # a CJK font for the rendering
 HEADS = ["指标", "全年目标", "上半年完成", "完成率"]
 TARGETS = [HEADS, ["社区老年食堂", "2家", "1家", "50%"], ["招聘会", "8次", "5次", ""],
            ["新增就业", "300人", "180人", "60%"]]
@@ -31,13 +30,6 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="Libr
 
 def han(text: str) -> str:
     return "".join(re.findall(r"[\u4e00-\u9fff]", text))
-
-
-def han_accuracy(expected: str, got: str) -> float:
-    """Share of the expected Han characters read, aligned on Han characters only."""
-    a, b = han(expected), han(got)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks()) / len(a)
 
 
 def assert_offsets(loaded: Loaded) -> None:
@@ -61,18 +53,6 @@ def first_page_text() -> str:
     """The seed report's opening paragraphs: one A4 page, so each OCR test recognises one page."""
     text = TIEXI.read_text(encoding="utf-8")
     return text[:text.index("三、保民生")].rstrip() + "\n"
-
-
-def image_only_pdf(pdf_bytes: bytes, dpi: int = 150) -> tuple[bytes, list]:
-    """What a scanner makes: every page a grey image at ``dpi``, no text layer."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf_bytes)
-    images = [document[i].render(scale=dpi / 72, grayscale=True).to_pil() for i in range(len(document))]
-    document.close()
-    buf = io.BytesIO()
-    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return buf.getvalue(), images
 
 
 def targets_docx(path: Path, merged: bool = True) -> None:
@@ -287,7 +267,19 @@ def _read(p: Path) -> bytes:
 @needs_soffice
 @pytest.mark.slow
 def test_pdf_table_is_read_as_table_lines_in_place_of_the_numbers_line(tmp_path):
+    import docx
+
     targets_docx(tmp_path / "t.docx")
+    document = docx.Document(tmp_path / "t.docx")
+    document.add_paragraph("三、社区台账")
+    long = document.add_table(rows=61, cols=3)
+    long.style = "Table Grid"
+    for c, head in enumerate(["社区", "户数", "网格员"]):
+        long.cell(0, c).text = head
+    for r in range(1, 61):
+        for c, value in enumerate([f"第{r}社区", f"{100 + r}户", f"{r % 7 + 1}人"]):
+            long.cell(r, c).text = value
+    document.save(tmp_path / "t.docx")
     (tmp_path / "t.pdf").write_bytes(soffice((tmp_path / "t.docx").read_bytes(), "t.docx", "pdf"))
     loaded = load(tmp_path / "t.pdf")
     lines = loaded.text.split("\n")
@@ -295,7 +287,10 @@ def test_pdf_table_is_read_as_table_lines_in_place_of_the_numbers_line(tmp_path)
     assert "社区老年食堂 | 全年目标 2家 | 上半年完成 1家 | 完成率 50%" in lines
     assert not any(line.startswith("社区老年食堂 2家") for line in lines)  # pypdf's raw row is gone
     assert lines.index("一、民生保障") < lines.index("指标 | 全年目标 | 上半年完成 | 完成率") < lines.index("二、平安建设")
-    assert [p.ocr for p in loaded.pages] == [False] and len(loaded.tables) == 1
+    assert [p.ocr for p in loaded.pages] == [False, False] and len(loaded.tables) == 3
+    # the long table goes on overleaf without its header row: its heads are carried over
+    assert loaded.tables[2].rows[0].start == loaded.pages[1].start and not loaded.tables[2].rows[0].header
+    assert "第60社区 | 户数 160户 | 网格员 5人" in lines
     assert_offsets(loaded)
 
 
@@ -389,6 +384,7 @@ def test_tesseract_reads_the_same_page(tmp_path, scanned_page):
     _check_ocr(load(tmp_path / "page.jpg", ocr_engine="tesseract"), text)
 
 
+@pytest.mark.slow
 def test_the_ocr_engine_needs_no_network(tmp_path):
     """RapidOCR's models come in its wheel: it reads a line in a namespace without a network."""
     if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
@@ -404,3 +400,16 @@ def test_the_ocr_engine_needs_no_network(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "铁西街道2024年工作计划" in done.stdout
+
+
+def test_ocr_trouble_is_told_with_the_file(tmp_path, monkeypatch):
+    from PIL import Image
+
+    Image.new("L", (1, 1), 255).save(tmp_path / "dot.png")
+    with pytest.raises(UnsupportedFileError, match=r"dot\.png: no text could be recognised"):
+        load(tmp_path / "dot.png")
+    Image.new("L", (200, 100), 255).save(tmp_path / "blank.png")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(UnsupportedFileError) as e:
+        load(tmp_path / "blank.png", ocr_engine="tesseract")
+    assert "blank.png: page 1" in str(e.value) and "apt-get install -y tesseract-ocr" in str(e.value)
