@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import ocr
@@ -42,37 +44,45 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
     if count > MAX_PAGES:
         raise UnsupportedFileError(str(path), f"has {count} pages, more than the {MAX_PAGES} a report "
                                               "can have here; split it into parts and upload those")
+    texts = [_page_text(reader, number, path) for number in range(1, count + 1)]
+    kinds = ["text" if has_text_layer(t) else "ocr" if _has_content(document[n]) else "blank"
+             for n, t in enumerate(texts)]
     out = TextBuilder()
     plumber = None
     carried: list[str] | None = None  # heads of a table that ended its page, for its continuation
+    workers = ocr.workers() if engine == "rapidocr" else 1  # tesseract: one process at a time
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="ocr")
+    queued = deque(n + 1 for n, kind in enumerate(kinds) if kind == "ocr")
+    running: dict[int, Future] = {}
     try:
         for number in range(1, count + 1):
-            text = _page_text(reader, number, path)
-            page = document[number - 1]
-            if has_text_layer(text):
-                out.begin_page(number, ocr=False)
+            # pdfium is not thread-safe: pages are rendered here, recognised in the pool, a few ahead
+            while queued and len(running) < 2 * workers:
+                ahead = queued.popleft()
+                running[ahead] = pool.submit(_recognise, _render(document[ahead - 1]), engine, path, ahead)
+            kind, text = kinds[number - 1], texts[number - 1]
+            out.begin_page(number, ocr=kind == "ocr")
+            if kind == "text":
                 written = None
-                if _path_count(page) >= MIN_TABLE_PATHS:
+                if _path_count(document[number - 1]) >= MIN_TABLE_PATHS:
                     plumber = plumber or _open_plumber(data)
                     if plumber is not None:
                         written = _write_with_tables(plumber.pages[number - 1], out, carried)
                 if written is None:
                     out.line(text)
                 carried = written or None
-            elif _has_content(page):
+            elif kind == "ocr":
                 carried = None
-                out.begin_page(number, ocr=True)
-                for paragraph in _recognise(_render(page), engine, path, number):
+                for paragraph in running.pop(number).result():
                     out.line(paragraph)
-            else:
-                out.begin_page(number, ocr=False)  # a blank page keeps its number
-            out.end_page()
+            out.end_page()  # a blank page keeps its number, with an empty span
             if out.length > MAX_CHARS:
                 raise UnsupportedFileError(str(path), f"more than {MAX_CHARS:,} characters of text; "
                                                       "split it into parts and upload those")
             if progress is not None:
                 progress(number / count, f"{path.name}: page {number} of {count}")
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         if plumber is not None:
             plumber.close()
         document.close()
