@@ -110,7 +110,7 @@ def _isolated() -> list[str]:
     unshare = shutil.which("unshare")
     if unshare:
         try:
-            if subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=10).returncode == 0:
+            if subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=10, check=False).returncode == 0:
                 return [unshare, "-rn"]
         except (OSError, subprocess.TimeoutExpired):
             pass

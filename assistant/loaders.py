@@ -23,7 +23,7 @@ from .office import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO  # noqa: F401  (kept impor
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Cell", "Loaded", "Page", "Table", "TableRow", "SUFFIXES", "load", "read_text", "decode"]
+__all__ = ["SUFFIXES", "Cell", "Loaded", "Page", "Table", "TableRow", "decode", "load", "read_text"]
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")

@@ -14,6 +14,7 @@ paragraph, a line that stops short of the right margin closes one, any other lin
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
@@ -121,7 +122,7 @@ def _rows(lines: list[OcrLine]) -> list[OcrLine]:
     for row in rows:
         row.sort(key=lambda b: b.x0)
         text = row[0].text.strip()
-        for before, box in zip(row, row[1:]):
+        for before, box in itertools.pairwise(row):
             gap = box.x0 - before.x1
             text = (text + " " + box.text.strip()) if gap > 1.5 * box.height else _join(text, box.text.strip())
         merged.append(OcrLine(text, row[0].x0, min(b.y0 for b in row), max(b.x1 for b in row),

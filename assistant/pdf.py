@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 
-MAX_PAGES = 300  # the longest annual report seen is ~40 pages; OCR of 300 takes ~half an hour
+MAX_PAGES = 300  # the longest annual report seen is ~40 pages; OCR of 300 takes ~20 minutes
 MAX_CHARS = 2_000_000  # ~1,000 dense pages of Chinese: more is not a report
 OCR_DPI = 150  # body text (10.5 pt) is ~22 px high: enough for both engines, and half 200 dpi's pixels
 MIN_GOOD_CHARS = 20  # a page of text has hundreds of Han characters; under 20 is a scan with a stamp
@@ -45,8 +45,26 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
         raise UnsupportedFileError(str(path), f"has {count} pages, more than the {MAX_PAGES} a report "
                                               "can have here; split it into parts and upload those")
     texts = [_page_text(reader, number, path) for number in range(1, count + 1)]
-    kinds = ["text" if has_text_layer(t) else "ocr" if _has_content(document[n]) else "blank"
-             for n, t in enumerate(texts)]
+    if sum(map(len, texts)) > MAX_CHARS:
+        raise UnsupportedFileError(str(path), f"more than {MAX_CHARS:,} characters of text; "
+                                              "split it into parts and upload those")
+    try:
+        kinds = ["text" if has_text_layer(t) else "ocr" if _has_content(document[n]) else "blank"
+                 for n, t in enumerate(texts)]
+        return _read_pages(data, path, document, texts, kinds, progress, engine)
+    except UnsupportedFileError:
+        raise
+    except Exception as e:  # pdfium or pdfplumber on a page they cannot take
+        log.exception("%s: reading the pages failed", path.name)
+        raise UnsupportedFileError(str(path), f"not a readable PDF ({type(e).__name__}); "
+                                              "export it again or upload the .docx") from e
+    finally:
+        document.close()
+
+
+def _read_pages(data: bytes, path: Path, document, texts: list[str], kinds: list[str],
+                progress: Progress | None, engine: str) -> Loaded:
+    count = len(texts)
     out = TextBuilder()
     plumber = None
     carried: list[str] | None = None  # heads of a table that ended its page, for its continuation
@@ -85,7 +103,6 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
         pool.shutdown(wait=True, cancel_futures=True)
         if plumber is not None:
             plumber.close()
-        document.close()
     return out.build()
 
 

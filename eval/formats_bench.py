@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_FILTER = "Text (encoded):UTF8,LF,WenQuanYi Micro Hei,zh-CN"  # LibreOffice's text import with a CJK font
 SCAN_DPI = 150
@@ -94,7 +96,7 @@ def bench_ocr(reports: list[Path], engines: list[str]) -> list[dict]:
             digit_read += han_accuracy(text, loaded.text, r"[0-9]") * n_dig
             han_total += n_han
             digit_total += n_dig
-            logging.info("%s %s: %d pages, Han %.4f", engine, path.name, count, han_accuracy(text, loaded.text))
+            log.info("%s %s: %d pages, Han %.4f", engine, path.name, count, han_accuracy(text, loaded.text))
         rows.append({"engine": engine, "pages": pages, "han_chars": han_total, "han_accuracy": han_read / han_total,
                      "digit_accuracy": digit_read / digit_total, "wall_s_per_page": wall / pages,
                      "cpu_s_per_page": cpu / pages})
