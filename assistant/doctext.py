@@ -14,7 +14,10 @@ point at its value ("2家"), a row's span its whole line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+Progress = Callable[[float, str], None]  # progress(fraction done, message), e.g. after each page
 
 CELL_SEPARATOR = " | "
 MAX_HEAD_CHARS = 20  # a column head is a short label; a longer first-row cell is data

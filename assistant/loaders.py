@@ -14,10 +14,9 @@ through LibreOffice (assistant/convert.py); .pdf, scanned or not, and page image
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
-from .doctext import Cell, Loaded, Page, Table, TableRow, TextBuilder
+from .doctext import Cell, Loaded, Page, Progress, Table, TableRow, TextBuilder
 from .errors import UnsupportedFileError
 from .office import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO  # noqa: F401  (kept importable from here)
 
@@ -29,8 +28,6 @@ TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 SUFFIXES = (".txt", ".md", ".docx", ".doc", ".wps", ".xlsx", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
-
-Progress = Callable[[float, str], None]
 
 
 def load(path: Path, data: bytes | None = None, progress: Progress | None = None,

@@ -8,17 +8,14 @@ from __future__ import annotations
 import io
 import logging
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import ocr
-from .doctext import Loaded, TextBuilder
+from .doctext import Loaded, Progress, TextBuilder
 from .errors import UnsupportedFileError
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
 
 MAX_PAGES = 300  # the longest annual report seen is ~40 pages; OCR of 300 takes ~20 minutes
 MAX_CHARS = 2_000_000  # ~1,000 dense pages of Chinese: more is not a report
