@@ -62,6 +62,8 @@ class Report:
     uses_d_for_dang: bool = False  # the report writes "D" for 党 (D支部)
     sections: list[Section] = field(default_factory=list)
     excluded: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, why) not indexed
+    tables: list[dict] = field(default_factory=list)  # rows and cells of each table (parse._table_dict)
+    pages: list[dict] = field(default_factory=list)  # pages read by OCR: number, start, end
 
     def walk(self) -> Iterator[Section]:
         for section in self.sections:

@@ -1,30 +1,42 @@
-"""Read a report file of any supported format into plain text.
+"""Read a report file of any supported format into text, tables and pages.
 
-The text returned is what citations' character offsets point into, so it is kept as close to
-the file as the format allows: plain text is decoded as is; .docx, .pdf and .html are turned
-into one paragraph per line.
+`load(path)` returns a Loaded (assistant/doctext.py): the text that citations' character
+offsets point into, one paragraph per line, with tables written in place as lines
+(`指标 | 全年目标 | 上半年完成`, then `社区老年食堂 | 全年目标 2家 | 上半年完成 1家`) and the
+offsets of every table, row, cell and page. `read_text(path)` is `load(path).text`.
+
+Formats: plain text (.txt .md, UTF-8 or GBK/GB18030) decoded as is; .html (visible text);
+.docx (paragraphs and tables in document order) and .xlsx (assistant/office.py); .doc and .wps
+through LibreOffice (assistant/convert.py); .pdf, scanned or not, and page images
+(assistant/pdf.py, assistant/ocr.py).
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import zipfile
 from pathlib import Path
 
+from .doctext import Cell, Loaded, Page, Progress, Table, TableRow, TextBuilder
 from .errors import Reason, UnsupportedFileError
+from .office import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO  # noqa: F401  (kept importable from here)
 
 log = logging.getLogger(__name__)
-
-SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # a .docx report is < 5 MB unpacked; more is a zip bomb
-MAX_ZIP_RATIO = 200  # honest XML compresses ~10x; hundreds of times is a bomb
-MAX_XML_BYTES = 20 * 1024 * 1024  # the text parts of a 100-page report are ~5 MB of XML unpacked
 MAX_CHARS = 2_000_000  # characters of text in one file: a long annual report has ~100,000
 
+__all__ = ["SUFFIXES", "Cell", "Loaded", "Page", "Table", "TableRow", "decode", "load", "read_text"]
 
-def read_text(path: Path, data: bytes | None = None) -> str:
-    """The text of a report file. Raises UnsupportedFileError naming the file and the fix."""
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+SUFFIXES = (".txt", ".md", ".docx", ".doc", ".wps", ".xlsx", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
+
+
+def load(path: Path, data: bytes | None = None, progress: Progress | None = None,
+         ocr_engine: str = "rapidocr") -> Loaded:
+    """The text, tables and pages of a report file. ``progress(fraction, message)`` is called
+    after each page of a PDF (OCR takes seconds a page). Raises UnsupportedFileError naming
+    the file and the fix; no other exception escapes for a bad file."""
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedFileError(str(path), Reason("type", suffix=suffix or "(none)", allowed=", ".join(SUFFIXES)))
@@ -35,20 +47,60 @@ def read_text(path: Path, data: bytes | None = None) -> str:
             raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
     if not data.strip():
         raise UnsupportedFileError(str(path), Reason("empty"))
-    if suffix in (".txt", ".md"):
-        text = decode(data, path)
-    elif suffix == ".docx":
-        text = _docx_text(data, path)
-    elif suffix == ".pdf":
-        text = _pdf_text(data, path)
-    else:
-        text = _html_text(decode(data, path))
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    loaded = _dispatch(suffix, data, path, progress, ocr_engine)
+    text = loaded.text
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text.strip()) < 20:
+        scanned = any(p.ocr for p in loaded.pages) or suffix in IMAGE_SUFFIXES
+        raise UnsupportedFileError(str(path), Reason("no_text_ocr" if scanned else "no_text"))
     if len(text) > MAX_CHARS:
         raise UnsupportedFileError(str(path), Reason("too_long", chars=len(text), limit=MAX_CHARS))
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text.strip()) < 20:
-        raise UnsupportedFileError(str(path), Reason("no_text"))
-    return text
+    for warning in loaded.warnings:
+        log.warning(warning)
+    return loaded
+
+
+def read_text(path: Path, data: bytes | None = None) -> str:
+    """The text of a report file (what `load` returns as .text)."""
+    return load(path, data).text
+
+
+def _dispatch(suffix: str, data: bytes, path: Path, progress: Progress | None, engine: str) -> Loaded:
+    if suffix in TEXT_SUFFIXES:
+        out = TextBuilder()
+        out.raw(decode(data, path))
+        return out.build()
+    if suffix in HTML_SUFFIXES:
+        out = TextBuilder()
+        for line in _html_lines(decode(data, path)):
+            out.line(line)
+        return out.build()
+    if suffix == ".docx":
+        from .office import read_docx
+
+        return read_docx(data, path)
+    if suffix == ".xlsx":
+        from .office import read_xlsx
+
+        return read_xlsx(data, path)
+    if suffix in (".doc", ".wps"):
+        return _converted(data, path)
+    from .pdf import read_image, read_pdf
+
+    if suffix == ".pdf":
+        return read_pdf(data, path, progress, engine)
+    return read_image(data, path, progress, engine)
+
+
+def _converted(data: bytes, path: Path) -> Loaded:
+    """A .doc or .wps through LibreOffice into .docx, then read as a .docx."""
+    from .convert import to_docx
+    from .office import read_docx
+
+    loaded = read_docx(to_docx(data, path), path)
+    # LibreOffice falls back to its plain-text filter for bytes no filter claims: that is junk
+    if _looks_garbled(loaded.text):
+        raise UnsupportedFileError(str(path), Reason("libreoffice_junk"))
+    return loaded
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -74,41 +126,7 @@ def _looks_garbled(text: str) -> bool:
     return common / len(sample) < 0.9
 
 
-def _docx_text(data: bytes, path: Path) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(info.file_size for info in zf.infolist())
-            packed = sum(info.compress_size for info in zf.infolist()) or 1
-            xml = sum(info.file_size for info in zf.infolist() if info.filename.endswith(".xml"))
-    except zipfile.BadZipFile as e:
-        raise UnsupportedFileError(str(path), Reason("docx_zip")) from e
-    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO or xml > MAX_XML_BYTES:
-        raise UnsupportedFileError(str(path), Reason("docx_bomb", kb=total // 1024))
-    import docx  # heavy import, only when a .docx arrives
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as e:  # python-docx raises several unrelated types on broken XML
-        raise UnsupportedFileError(str(path), Reason("docx_broken", kind=type(e).__name__)) from e
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return "\n".join(lines)
-
-
-def _pdf_text(data: bytes, path: Path) -> str:
-    import pypdf
-
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as e:  # pypdf raises many types on corrupt files
-        raise UnsupportedFileError(str(path), Reason("pdf_broken", kind=type(e).__name__)) from e
-    return "\n".join(pages)
-
-
-def _html_text(html: str) -> str:
+def _html_lines(html: str) -> list[str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
@@ -117,4 +135,4 @@ def _html_text(html: str) -> str:
     for br in soup.find_all("br"):
         br.replace_with("\n")
     lines = [line.strip() for line in soup.get_text("\n").splitlines()]
-    return "\n".join(line for line in lines if line)
+    return [line for line in lines if line]

@@ -53,10 +53,20 @@ class Line:
     rank: int = 0  # of a heading's scheme (HEADING_SCHEMES)
 
 
-def parse_report(text: str, report_id: str, source: str, overrides: dict | None = None) -> Report:
+def parse_report(text: str, report_id: str, source: str, overrides: dict | None = None,
+                 layout=None) -> Report:
     """Turn a report's text into a Report. ``overrides`` (from corpus/manifest.toml, or set by
-    the user on upload) win over anything inferred: title, office, region, years, kind."""
-    lines = classify(split_lines(text))
+    the user on upload) win over anything inferred: title, office, region, years, kind.
+    ``layout`` (a loaders.Loaded) says where the text holds tables and pages: a table's lines are
+    its rows (a paragraph each, never read as headings or joined), the pages are kept."""
+    lines = split_lines(text)
+    rows = [(r.start, r.end) for t in getattr(layout, "tables", ()) for r in t.rows]
+    if rows:
+        starts = {start for start, _ in rows}
+        for ln in lines:
+            if ln.start in starts and ln.kind != "blank":
+                ln.kind = "row"
+    lines = classify(lines)
     meta = infer_metadata(lines, text, Path(source).name)
     overrides = overrides or {}
     report = Report(
@@ -66,10 +76,20 @@ def parse_report(text: str, report_id: str, source: str, overrides: dict | None 
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), date=meta.date,
         title_inferred=meta.title_inferred and "title" not in overrides, uses_d_for_dang=uses_d_for_dang(text),
         excluded=[(ln.start, ln.end, ln.kind) for ln in lines if ln.kind in ("header", "chrome", "ad", "marker",
-                                                                            "signature")])
+                                                                            "signature")],
+        tables=[_table_dict(t) for t in getattr(layout, "tables", ())],
+        pages=[{"number": p.number, "start": p.start, "end": p.end, "ocr": p.ocr}
+               for p in getattr(layout, "pages", ()) if p.ocr])
     report.sections = _build_tree(report, _merge_broken(lines))
     _tag_periods(report)
     return report
+
+
+def _table_dict(table) -> dict:
+    """A table as the report keeps it: its rows' spans, which is the header, and each cell's span."""
+    return {"start": table.start, "end": table.end, "caption": table.caption,
+            "rows": [{"start": r.start, "end": r.end, "header": r.header,
+                      "cells": [[c.start, c.end] for c in r.cells]} for r in table.rows]}
 
 
 def split_lines(text: str) -> list[Line]:
@@ -95,6 +115,8 @@ def classify(lines: list[Line]) -> list[Line]:
     related = False  # after a "相关链接" line, the page lists other pages
     for n, ln in enumerate(content):
         bare = PAYWALL.sub("", ln.text).strip().lstrip("•·●▪ ")
+        if ln.kind == "row":  # a table's row stays a row
+            continue
         if not bare:
             ln.kind = "marker"
         elif related or vocab.pattern("chrome", "related_pattern").match(bare):
@@ -164,7 +186,7 @@ def _merge_broken(lines: list[Line]) -> list[Line]:
         if ln.kind in ("blank", "chrome", "marker"):
             continue
         if pending is not None:
-            if ln.kind == "body" and heading_rank(ln.text) is None:
+            if ln.kind == "body" and heading_rank(ln.text) is None and " | " not in ln.text:
                 pending = Line(pending.start, ln.end, pending.text + ln.text, "body")
                 if pending.text[-1] in TERMINAL:
                     merged.append(pending)
@@ -194,7 +216,7 @@ def _build_tree(report: Report, lines: list[Line]) -> list[Section]:
     top: list[Section] = []
     stack: list[tuple[int, Section]] = []  # (rank, section); parts have rank -1
     for ln in lines:
-        if ln.kind not in ("body", "heading", "part"):
+        if ln.kind not in ("body", "heading", "part", "row"):
             continue
         if ln.kind in ("heading", "part"):
             rank = -1 if ln.kind == "part" else ln.rank
@@ -291,14 +313,15 @@ def _title_halves(title: str) -> dict[str, str]:
 def read_report(path: Path, corpus_dir: Path, overrides: dict | None = None, data: bytes | None = None
                 ) -> Report:
     """Load and parse one report file."""
-    from .loaders import read_text
+    from .loaders import load
 
-    text = read_text(path, data)
+    loaded = load(path, data)
     try:
         source = str(path.resolve().relative_to(corpus_dir.resolve()))
     except ValueError:
         source = path.name
-    return parse_report(text, report_id_for(path), source, overrides)
+    report = parse_report(loaded.text, report_id_for(path), source, overrides, loaded)
+    return report
 
 
 def report_id_for(path: Path) -> str:

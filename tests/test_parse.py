@@ -121,7 +121,8 @@ def test_gbk_file_reads_like_utf8(tmp_path):
 
 
 @pytest.mark.parametrize("name,data,message", [
-    ("a.xlsx", b"PK\x03\x04", "unsupported file type"),
+    ("a.pptx", b"PK\x03\x04", "unsupported file type"),
+    ("a.xlsx", b"PK\x03\x04", "not a valid .xlsx"),
     ("empty.txt", b"   \n", "empty"),
     ("broken.docx", b"not a zip at all", "not a valid .docx"),
     ("broken.pdf", b"%PDF-1.4 garbage", "PDF"),

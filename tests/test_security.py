@@ -4,7 +4,7 @@ app.py` in a subprocess, with and without a login, traffic to 127.0.0.1 only:
 - a crafted API call naming a file on the server is refused (test_a_crafted_upload…);
 - a PDF holding one 5 MB content stream does not freeze anyone (test_a_huge_pdf…);
 - an upload never overwrites silently, keeps the old version and can be undone (test_an_upload…);
-- a malformed .docx is refused with a typed error and nothing is lost (test_a_malformed_docx…);
+- a malformed .docx is read or refused with a typed error, and nothing is lost (test_a_malformed_docx…);
 - a killed upload is dropped or finished at the next start (test_a_killed_upload…);
 - 20 wrong passwords are slowed down, the right one then too (test_wrong_passwords…);
 - 200 likes store one vote (test_two_hundred_likes…);
@@ -278,22 +278,38 @@ def malformed_docx() -> bytes:
     return out.getvalue()
 
 
-def test_a_malformed_docx_is_refused_and_ingest_goes_on(lexical_world, tmp_path):
+def broken_xml_docx() -> bytes:
+    """A .docx whose document.xml is cut off half-way: no parser can read it."""
+    source = zipfile.ZipFile(io.BytesIO(malformed_docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, data[:len(data) // 2] if info.filename == "word/document.xml" else data)
+    return out.getvalue()
+
+
+def test_a_malformed_docx_is_read_or_refused_and_ingest_goes_on(lexical_world, tmp_path):
     settings, index = lexical_world
-    bad = tmp_path / "坏表格.docx"
-    bad.write_bytes(malformed_docx())
+    table = tmp_path / "坏表格.docx"  # the table python-docx chokes on: read without its merges
+    table.write_bytes(malformed_docx())
+    result = add_report(settings, index, table)
+    assert not result.errors and result.added == ["坏表格"] and "指标" in index.report("坏表格").text
+    broken = tmp_path / "坏文件.docx"  # beyond repair: refused by name, the corpus as it was
+    broken.write_bytes(broken_xml_docx())
     before = sorted(p.name for p in settings.corpus_dir.iterdir())
-    result = add_report(settings, index, bad)
-    assert result.errors and result.errors[0].startswith("坏表格.docx: ")
+    result = add_report(settings, index, broken)
+    assert result.errors and result.errors[0].startswith("坏文件.docx: ")
     assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
-    (settings.corpus_dir / "坏表格.docx").write_bytes(malformed_docx())  # put there by hand
+    (settings.corpus_dir / "坏文件.docx").write_bytes(broken_xml_docx())  # put there by hand
     result = ingest(index)
-    assert len(result.errors) == 1 and "坏表格.docx" in result.errors[0] and [r.id for r in index.reports()] == [TIEXI]
+    assert len(result.errors) == 1 and "坏文件.docx" in result.errors[0]
+    assert sorted(r.id for r in index.reports()) == sorted([TIEXI, "坏表格"])
     env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(tmp_path / "fresh"),
            "ASSISTANT_EMBEDDING_MODEL": "none", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-m", "assistant", "ingest"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=300)
-    assert out.returncode == 0 and "坏表格.docx" in out.stderr and "1 added" in out.stdout, out
+    assert out.returncode == 0 and "坏文件.docx" in out.stderr and "2 added" in out.stdout, out
 
 
 def test_a_killed_upload_is_dropped_or_finished_at_the_next_start(lexical_world):
