@@ -87,12 +87,14 @@ def _dates(index: Index, query: Query, rows: list[ReportRecord]) -> Answer:
                 continue
             found.append(("catalog_signed", date.start(), date.end(), "signature") if kind == "signature" else
                          ("catalog_published", start, date.end(), "header"))
+        found += _delivered(report)
         if not found:
             undated.append(report.title)
             continue
         lines.append(say(lang, "catalog_report", title=report.title))
         for label, start, end, kind in found:
-            section = say(lang, "catalog_signature_section" if kind == "signature" else "catalog_header_section")
+            section = None if kind.startswith("p") else say(
+                lang, "catalog_signature_section" if kind == "signature" else "catalog_header_section")
             citations.append(cite(report, len(citations) + 1, start, end, section=section, anchor=kind))
             lines.append(say(lang, "catalog_date", label=say(lang, label), text=report.text[start:end].strip(),
                              n=citations[-1].n))
@@ -102,6 +104,21 @@ def _dates(index: Index, query: Query, rows: list[ReportRecord]) -> Answer:
     if not citations:
         lines.insert(0, say(lang, "not_found"))
     return Answer(question=query.text, answer="\n".join(lines), status=status, citations=citations)
+
+
+def _delivered(report: Report) -> list[tuple[str, int, int, str]]:
+    """Where a speech or a congress report says it was delivered, and by whom: the meeting line
+    under its title (——2024年1月23日在…第八次会议上), a date line, the speaker's line."""
+    meeting = vocab.pattern("titles", "meeting_pattern")
+    found = []
+    for _, paragraph in list(report.paragraphs())[:6]:
+        text = report.text[paragraph.start:paragraph.end]
+        short = len(text.strip()) <= 30 and not re.search(r"[。；]", text)
+        if meeting.search(text.strip()) or (short and (DATE.search(text) or re.search(r"[（(]\s*20\d{2}\s*年", text))):
+            found.append(("catalog_meeting", paragraph.start, paragraph.end, paragraph.id))
+        elif found and short and re.search(r"(书记|主任|镇长|乡长|街道办事处主任|社区主任|代表|部长)", text):
+            found.append(("catalog_speaker", paragraph.start, paragraph.end, paragraph.id))
+    return found
 
 
 # --- which reports -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ shared with the comparison answerer."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import vocab
 from .chunking import sentence_spans
@@ -60,25 +60,40 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
 
 @dataclass
 class Terms:
-    """A question's key-term groups, their sub-words and weights, ready to score texts with."""
+    """A question's key-term groups, their sub-words and weights, ready to score texts with.
+    ``conjuncts``: when the question lists several things (规上工业产值、社会消费品零售总额和财政税收
+    各是多少), the groups of each; a sentence answering one of them is scored on that one."""
     groups: list[list[str]]
     parts: list[list[str]]
     weights: list[float]
+    conjuncts: list[list[int]] = field(default_factory=list)
 
     def coverage(self, text: str, context: str, problems_here: bool = False) -> float:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half)."""
-        got = 0.0
-        for group, part, weight in zip(self.groups, self.parts, self.weights):
-            if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
-                got += weight  # a problems section answers "哪些不足" whether or not it says 不足
-            elif any(t in text for t in group):
-                got += weight
-            elif any(t in context for t in group):
-                got += weight * 0.5
-            elif any(p in text for p in part):  # 低保户 asked, 在册低保81户 written
-                got += weight * 0.6
-        total = sum(self.weights)
-        return got / total if total else (1.0 if problems_here else 0.0)
+        credit = [self._credit(i, text, context, problems_here) for i in range(len(self.groups))]
+        if not sum(self.weights):
+            return 1.0 if problems_here else 0.0
+        shares = [sum(credit) / sum(self.weights)]
+        listed = {i for conjunct in self.conjuncts for i in conjunct}
+        shared = [i for i in range(len(self.groups)) if i not in listed]
+        for conjunct in self.conjuncts:
+            own = conjunct + shared
+            total = sum(self.weights[i] for i in own)
+            if total:
+                shares.append(sum(credit[i] for i in own) / total)
+        return max(shares)
+
+    def _credit(self, i: int, text: str, context: str, problems_here: bool) -> float:
+        group, part, weight = self.groups[i], self.parts[i], self.weights[i]
+        if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
+            return weight  # a problems section answers "哪些不足" whether or not it says 不足
+        if any(t in text for t in group):
+            return weight
+        if any(t in context for t in group):
+            return weight * 0.5
+        if any(p in text for p in part):  # 低保户 asked, 在册低保81户 written
+            return weight * 0.6
+        return 0.0
 
 
 def key_terms(index: Index, query: Query) -> Terms:
@@ -89,7 +104,23 @@ def key_terms(index: Index, query: Query) -> Terms:
     # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)
     parts = [[p for t in group if t not in query.expanded for p in index.tokenizer.tokenize(t)
               if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
-    return Terms(groups, parts, weights)
+    return Terms(groups, parts, weights, _conjuncts(query, groups))
+
+
+def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:
+    """The key-term groups of each thing a question lists (split at 、 和 及 与 以及 ，), when it
+    lists two or more that each have terms of their own."""
+    if query.lang != "zh":
+        return []
+    pieces = [p for p in re.split(r"、|，|,|以及|和|及|与|还有", query.search_text) if p.strip()]
+    if len(pieces) < 2:
+        return []
+    found = []
+    for piece in pieces:
+        own = [i for i, group in enumerate(groups) if any(t in piece for t in group)]
+        if own:
+            found.append(own)
+    return found if len(found) >= 2 else []
 
 
 def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> None:
@@ -116,8 +147,8 @@ def _has_unit(text: str, unit: str) -> bool:
     """A figure in the unit: 71480.00元, 1.62亿元, 24%, 6个, 两家 (for 个)."""
     if unit == "%":
         return bool(re.search(r"\d\s*%|百分之", text))
-    unit = UNIT_SYNONYMS.get(unit, unit)
-    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?(?:{unit})", text))
+    unit = UNIT_SYNONYMS.get(unit, unit)  # (a word may stand between: 涉及1197居户, 3个村共120户)
+    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?[\u4e00-\u9fff]?(?:{unit})", text))
 
 
 UNIT_SYNONYMS = {"人": "人|名", "名": "名|人", "户": "户|家", "次": "次|场|场次", "场": "场|次|场次",

@@ -30,7 +30,7 @@ from .loaders import SUFFIXES
 from .parse import report_id_for
 from .reader import shared_reader
 from .store import PARSER_VERSION, chunk_meta, make_folder, pack, report_meta
-from .textnorm import search_form
+from .textnorm import fold, restore_dang
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "ingest.lock"
@@ -316,8 +316,9 @@ def discover(corpus: Path):
 
 
 def dense_text(report: Report, chunk: Chunk) -> str:
-    """What the dense model embeds: the passage, in search form, without the office and heading
-    prefix that ``search_text`` carries for BM25. The same section then reads the same wherever
-    it appears and its vector is computed once; the office is left to filters and BM25 (measured
-    on eval/qa.jsonl: recall and MRR with question filters unchanged, see README)."""
-    return search_form(chunk.text, report.uses_d_for_dang)
+    """What the dense model embeds: the passage, folded (D read as 党 where the report writes it),
+    without the office and heading prefix that ``search_text`` carries for BM25. The same section
+    then reads the same wherever it appears and its vector is computed once; the office is left to
+    filters and BM25 (measured on eval/qa.jsonl: recall and MRR with question filters unchanged, see
+    README). Synonyms are not rewritten here: the model reads paraphrase itself."""
+    return fold(restore_dang(chunk.text) if report.uses_d_for_dang else chunk.text)

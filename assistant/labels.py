@@ -122,6 +122,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # answers about the reports themselves
     "catalog_signed": ("落款日期", "signed"),
     "catalog_published": ("网页发布时间", "published on the web"),
+    "catalog_meeting": ("会议与日期", "delivered at"),
+    "catalog_speaker": ("报告人", "delivered by"),
     "catalog_signature_section": ("落款", "落款"),
     "catalog_header_section": ("网页信息", "网页信息"),
     "catalog_report": ("**{title}**：", "**{title}**:"),

@@ -188,7 +188,7 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
     office_words = {a for o in named for a in office_aliases(o)} | {
         a for name in unknown for a in (name, re.sub(r"(街道办事处|街道|办事处|镇|乡|社区)$", "", name))}
     weights: dict[str, float] = {}
-    source = "，".join(extra) if lang == "en" else folded
+    source = "，".join(extra) if lang == "en" else _without_names(folded, office_words)
     generic = frozenset(vocab.words("query", "generic_terms"))
     for word, weight in _weighted_words(source, tokenizer):
         if word in generic or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
@@ -213,6 +213,15 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
                  strict_quantity=bool(cue("strict_quantity").search(folded)),
                  relative_year=(relative["word"], relative["offset"]) if relative and not years else None,
                  asks_list=bool(cue("list_question").search(folded)), expanded=expanded)
+
+
+def _without_names(folded: str, names: set[str]) -> str:
+    """The question with the offices it names and its years blanked out, so that their pieces are
+    no key terms (工山镇 read as 工 + 山镇, 2023年老旧小区 as 2023 + 年老 + 旧小区)."""
+    for name in sorted(names, key=len, reverse=True):
+        if len(name) > 1:
+            folded = folded.replace(name, "，")
+    return re.sub(r"(?:19|20)\d{2}\s*年度?", "，", folded)
 
 
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:
