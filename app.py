@@ -67,8 +67,7 @@ def build_index_if_missing(index: Index) -> bool:
         return False
     log.info("no index at %s yet: indexing %s (first start only)", index.settings.index_dir,
              index.settings.corpus_dir)
-    result = ingest(index, progress=lambda fraction, name: log.info("indexing [%3.0f%%] %s",
-                                                                    fraction * 100, name))
+    result = ingest(index, progress=lambda step: log.info("indexing: %s", step.describe("en")))
     for error in result.errors:
         log.warning("%s", error)
     log.info("index built: %s", result.summary())

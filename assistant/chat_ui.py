@@ -238,7 +238,8 @@ class ChatUI:
         words, name = self.words, file.name
         try:
             result = add_report(self.settings, self.index, file, name, replace=replace,
-                                progress=lambda fraction, what: progress(fraction, desc=what),
+                                progress=lambda step: progress((step.done, step.total),
+                                                               desc=step.describe(self.settings.ui_lang)),
                                 upload_root=Path(get_upload_folder()))
         except ReportExistsError as e:
             self.warn("{message}", message=error_message(e, words))

@@ -136,8 +136,10 @@ def _files(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _progress(fraction: float, message: str) -> None:
-    print(f"\r[{fraction:4.0%}] {message[:60]:60}", end="" if fraction < 1 else "\n", file=sys.stderr)
+def _progress(step) -> None:
+    """One line that the next step overwrites: [ 40%] embedding passages: 120 of 300."""
+    line = f"[{step.fraction:4.0%}] {step.describe(CLI_LANG)}"
+    print(f"\r{line[:90]:90}", end="\n" if step.stage == "done" else "", file=sys.stderr, flush=True)
 
 
 def cmd_docs(settings: Settings, args) -> int:

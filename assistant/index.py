@@ -27,6 +27,7 @@ from .lexical import LexicalIndex, load_or_build
 from .settings import Settings
 from .store import Store, report_from_dict, report_record, unpack, version
 from .textnorm import Tokenizer
+from .vectors import PENDING
 
 log = logging.getLogger(__name__)
 VECTOR_CACHE = "vectors.sqlite"
@@ -179,6 +180,19 @@ class Index:
         if filters.offices and office_aliases:
             query = _without(query, {a for o in filters.offices for a in office_aliases(o)})
         vector = self.embedder.embed_query(query)
+        found = self._nearest(vector, n, filters)
+        pending = self.pending()
+        if pending:  # their chunks hold placeholders (ranked last) until their vectors are in
+            found = [(cid, s) for cid, s in found if cid.rpartition(":")[0] not in pending]
+        return found
+
+    def pending(self) -> frozenset[str]:
+        """The reports written before their vectors (searchable by their words; dense search
+        skips them until the ingest writes their vectors)."""
+        return self.derived("pending", lambda _: frozenset(
+            rid for rid, meta in self.records().items() if meta.get("vectors") == PENDING))
+
+    def _nearest(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
         lexical = self._lexical
         if filters and lexical is not None:
             if filters.offices:

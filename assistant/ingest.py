@@ -4,7 +4,9 @@ remove one report, collect what a killed ingest left behind.
 Unchanged files cost nothing; changed ones are re-parsed and only their new chunks embedded (and
 a passage embedded once is never embedded again: the vector cache). A report's record is written
 only after its chunks and body, and what it no longer lists is deleted after (see index.py).
-Ingests are serialised across processes by a lock file in the index folder."""
+Reports are searchable by their words as soon as their batch is read; their vectors are computed
+meanwhile and join when they are in (vectors.py). Ingests are serialised across processes by a
+lock file in the index folder; it is held only while writing."""
 
 from __future__ import annotations
 
@@ -28,9 +30,11 @@ from .index import Index
 from .labels import say
 from .loaders import SUFFIXES
 from .parse import report_id_for
+from .progress import Sink, Step, relay
 from .reader import shared_reader
-from .store import PARSER_VERSION, chunk_meta, make_folder, pack, report_meta
+from .store import PARSER_VERSION, chunk_meta, make_folder, pack, report_meta, version
 from .textnorm import fold, restore_dang
+from .vectors import PENDING, READY, Vectors
 
 log = logging.getLogger(__name__)
 LOCK_FILE = "ingest.lock"
@@ -49,7 +53,7 @@ class IngestResult:
     chunks_embedded: int = 0  # of those, passages the model embedded
     chunks_reused: int = 0  # of those, vectors taken from the embedding cache
     seconds: float = 0.0
-    embed_seconds: float = 0.0  # time in the embedding model only
+    embed_seconds: float = 0.0  # time in the embedding model only (in parallel with reading)
 
     def summary(self, lang: str = "en") -> str:
         return say(lang, "ingest_summary", added=len(self.added), updated=len(self.updated),
@@ -66,6 +70,7 @@ class _Parsed:
     chunks: list[Chunk]
     file_sha: str
     old: dict | None
+    new: list[tuple[Chunk, str]] = field(default_factory=list)  # chunks to store, with their dense text
 
 
 @contextmanager
@@ -88,11 +93,12 @@ def ingest_lock(index: Index):
 
 
 def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | None = None,
-           progress: Callable[[float, str], None] | None = None, manifest: dict | None = None,
+           progress: Sink | None = None, manifest: dict | None = None,
            preread: dict[Path, tuple[Report, list[Chunk], bytes]] | None = None) -> IngestResult:
     """Index the corpus folder (or the given files). With ``prune`` (the default when the whole
     corpus is ingested) reports whose file is gone are removed. ``preread``: files already read
     (an upload is read before it enters the corpus), by resolved path: (report, chunks, bytes).
+    ``progress`` gets a Step at each stage (progress.py).
 
     Only writing takes the lock: files are read, parsed and chunked in the reader process and
     their new passages embedded while questions keep being answered from the index as it was;
@@ -107,25 +113,13 @@ def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | N
     ids = report_ids([*every, *files])
     index.invalidate()  # another process may have written since we last looked
     existing = dict(index.records())
-    batch: list[_Parsed] = []
-    for n, path in enumerate(files):
-        if progress:
-            progress(n / max(len(files), 1), f"{path.name}")
-        rid = ids[path.resolve()]
-        try:
-            parsed = _read(index, path, rid, existing.get(rid), manifest.get(rid), result,
-                           (preread or {}).get(path.resolve()))
-        except AssistantError as e:
-            log.warning("%s", e)
-            result.errors.append(str(e))
-            continue
-        if parsed is not None:
-            batch.append(parsed)
-        if len(batch) >= BATCH_REPORTS:
-            _store(index, batch, result)
-            batch = []
-    if batch:
-        _store(index, batch, result)
+    vectors = Vectors(index, result, progress)
+    try:
+        _read_and_store(index, files, ids, existing, manifest, preread or {}, result, vectors, progress)
+    except BaseException:
+        vectors.close(raise_errors=False)
+        raise
+    vectors.close()
     if prune:
         keep = {ids[p.resolve()] for p in files}
         with ingest_lock(index), index.store.announce():
@@ -135,11 +129,42 @@ def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | N
                     _delete(index, rid, meta)
                     result.removed.append(rid)
         index.invalidate()
-    if progress:
-        progress(1.0, "done")
+    _tell(progress, Step("done", len(files), len(files)))
     result.seconds = time.perf_counter() - started
     log.info("ingest: %s", result.summary())
     return result
+
+
+def _read_and_store(index: Index, files: list[Path], ids: dict[Path, str], existing: dict, manifest: dict,
+                    preread: dict, result: IngestResult, vectors: Vectors, progress: Sink | None) -> None:
+    """Read each file (its new passages start embedding at once) and write them by batches."""
+    batch: list[_Parsed] = []
+    for n, path in enumerate(files):
+        _tell(progress, Step("read", n, len(files), path.name))
+        rid = ids[path.resolve()]
+        try:
+            parsed = _read(index, path, rid, existing.get(rid), manifest.get(rid), result,
+                           preread.get(path.resolve()), relay(progress, path.name))
+        except AssistantError as e:
+            log.warning("%s", e)
+            result.errors.append(str(e))
+            continue
+        if parsed is not None:
+            parsed.new = _new_chunks(index, parsed)
+            vectors.want([text for _, text in parsed.new])
+            batch.append(parsed)
+        if len(batch) >= BATCH_REPORTS:
+            _store(index, batch, result, vectors)
+            _tell(progress, Step("index", n + 1, len(files)))
+            batch = []
+    if batch:
+        _store(index, batch, result, vectors)
+        _tell(progress, Step("index", len(files), len(files)))
+
+
+def _tell(progress: Sink | None, step: Step) -> None:
+    if progress is not None:
+        progress(step)
 
 
 def report_ids(paths: Iterable[Path]) -> dict[Path, str]:
@@ -160,15 +185,17 @@ def report_ids(paths: Iterable[Path]) -> dict[Path, str]:
 
 
 def _read(index: Index, path: Path, rid: str, old: dict | None, overrides: dict | None,
-          result: IngestResult, preread: tuple[Report, list[Chunk], bytes] | None = None) -> _Parsed | None:
+          result: IngestResult, preread: tuple[Report, list[Chunk], bytes] | None = None,
+          progress: Sink | None = None) -> _Parsed | None:
     """Parse and chunk one file in the reader process, or None when it is unchanged since it
-    was indexed."""
+    was indexed (and its vectors are in)."""
     try:
         data = preread[2] if preread and not overrides else path.read_bytes()
     except OSError as e:
         raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
     file_sha = hashlib.sha256(data + json.dumps(overrides or {}, sort_keys=True).encode()).hexdigest()
-    if old is not None and old.get("file_sha") == file_sha and old.get("parser") == PARSER_VERSION:
+    if old is not None and old.get("file_sha") == file_sha and old.get("parser") == PARSER_VERSION \
+            and old.get("vectors") != PENDING:
         result.unchanged.append(rid)
         return None
     settings = index.settings
@@ -176,7 +203,7 @@ def _read(index: Index, path: Path, rid: str, old: dict | None, overrides: dict 
         report, chunks = preread[0], preread[1]
     else:
         report, chunks = shared_reader().read(path, data, settings.corpus_dir, overrides, settings.chunk_tokens,
-                                              settings.min_chunk_tokens, settings.read_timeout_s)
+                                              settings.min_chunk_tokens, settings.read_timeout_s, progress)
     if report.id != rid:  # its id is decided by the whole corpus (see report_ids)
         report, chunks = _renamed(report, chunks, rid)
     if not chunks:
@@ -191,33 +218,45 @@ def _renamed(report: Report, chunks: list[Chunk], rid: str) -> tuple[Report, lis
     return report, [dataclasses.replace(c, id=rid + c.id[len(old):], report_id=rid) for c in chunks]
 
 
-def _store(index: Index, batch: list[_Parsed], result: IngestResult) -> None:
-    """Embed a batch's new passages (no lock held), then write it under the lock."""
+def _new_chunks(index: Index, p: _Parsed) -> list[tuple[Chunk, str]]:
+    """The chunks of a report the store lacks, with the text the dense model reads: all of them
+    when its record was written by another parser version or is still waiting for its vectors."""
     store = index.store
-    have = {cid for cid, _ in store.get_ids(store.chunks, [c.id for p in batch for c in p.chunks], [])}
-    new: list[tuple[Chunk, str]] = []
-    for p in batch:
-        # a record written by another parser version: its chunks' vectors are redone
-        fresh = p.old is not None and p.old.get("parser") != PARSER_VERSION
-        new += [(c, dense_text(p.report, c)) for c in p.chunks if fresh or c.id not in have]
-    vectors = _embed(index, [text for _, text in new], result)
+    have = {cid for cid, _ in store.get_ids(store.chunks, [c.id for c in p.chunks], [])}
+    redo = p.old is not None and (p.old.get("parser") != PARSER_VERSION or p.old.get("vectors") == PENDING)
+    return [(c, dense_text(p.report, c)) for c in p.chunks if redo or c.id not in have]
+
+
+def _store(index: Index, batch: list[_Parsed], result: IngestResult, vectors: Vectors) -> None:
+    """Write a batch under the lock: the vectors that are in, placeholders for the others, which
+    the embedding worker fills in when they are (``_fill``)."""
+    store = index.store
+    new = [item for p in batch for item in p.new]
+    tokens = [index.tokenizer.tokenize(c.search_text) for c, _ in new]  # outside the lock
+    rows, real = vectors.now([text for _, text in new])
+    waiting = {c.report_id for (c, _), ok in zip(new, real) if not ok}
     with ingest_lock(index), store.announce():
         current = dict(store.get_ids(store.docs, [p.rid for p in batch], ["metadatas"]))
         for p in batch:
             p.old = current.get(p.rid)  # as it is now: another ingest may have written meanwhile
-        _write(index, batch, new, vectors, result)
+        metas = _write(index, batch, new, tokens, rows, waiting, result)
     index.invalidate()
+    if waiting:
+        later = [(c.id, text) for (c, text), ok in zip(new, real) if not ok]
+        versions = {p.rid: version(m) for p, m in zip(batch, metas) if p.rid in waiting}
+        vectors.then(lambda: _fill(index, vectors, later, versions))
 
 
-def _write(index: Index, batch: list[_Parsed], new: list[tuple[Chunk, str]], vectors: np.ndarray,
-           result: IngestResult) -> None:
+def _write(index: Index, batch: list[_Parsed], new: list[tuple[Chunk, str]], tokens: list[list[str]],
+           vectors: np.ndarray, waiting: set[str], result: IngestResult) -> list[dict]:
     """Store the new chunks of a batch of reports, then their records (one upsert), then delete
-    the chunks they no longer list."""
+    the chunks they no longer list. The records written."""
     store = index.store
     result.chunks_stored += len(new)
     store.upsert(store.chunks, [c.id for c, _ in new], vectors.tolist(),
-                 [chunk_meta(c, index.tokenizer.tokenize(c.search_text)) for c, _ in new])
-    metas = [report_meta(p.report, p.file_sha, [c.id for c in p.chunks]) for p in batch]
+                 [chunk_meta(c, t) for (c, _), t in zip(new, tokens)])
+    metas = [report_meta(p.report, p.file_sha, [c.id for c in p.chunks], PENDING if p.rid in waiting else READY)
+             for p in batch]
     store.bodies.upsert(ids=[m["body"] for m in metas], embeddings=[[0.0]] * len(batch),
                         metadatas=[{"report_id": p.rid, "report": pack(dataclasses.asdict(p.report))}
                                    for p in batch])
@@ -235,26 +274,28 @@ def _write(index: Index, batch: list[_Parsed], new: list[tuple[Chunk, str]], vec
         result.updated.append(p.rid)
     store.delete(store.chunks, stale)
     store.delete(store.bodies, stale_bodies)
+    return metas
 
 
-def _embed(index: Index, texts: list[str], result: IngestResult) -> np.ndarray:
-    """Vectors for passages: from the embedding cache where it has them, else from the model
-    (each distinct text once), which are then cached."""
-    if not texts:
-        return np.zeros((0, 1), dtype=np.float32)
-    if not index.embedder.enabled:
-        return np.zeros((len(texts), 1), dtype=np.float32)
-    known = index.vectors.get(texts)
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        t0 = time.perf_counter()
-        computed = index.embedder.embed_documents(missing)
-        result.embed_seconds += time.perf_counter() - t0
-        index.vectors.put(missing, computed)
-        known.update(zip(missing, computed))
-    result.chunks_embedded += len(missing)
-    result.chunks_reused += len(texts) - len(missing)
-    return np.stack([known[t] for t in texts])
+def _fill(index: Index, vectors: Vectors, chunks: list[tuple[str, str]], versions: dict[str, str]) -> None:
+    """The embedding worker, once a batch's vectors are in: write them over the placeholders of
+    the chunks still stored, and mark ready the records still as written (another ingest may have
+    replaced one meanwhile). Nothing is written if a vector is missing (the model failed: the
+    records stay pending and the next ingest embeds them)."""
+    rows, real = vectors.now([text for _, text in chunks])
+    if not all(real):
+        return
+    store = index.store
+    with ingest_lock(index), store.announce():
+        ids = [cid for cid, _ in chunks]
+        present = {cid for cid, _ in store.get_ids(store.chunks, ids, [])}
+        keep = [i for i, cid in enumerate(ids) if cid in present]
+        store.set_vectors(store.chunks, [ids[i] for i in keep], rows[keep].tolist())
+        current = dict(store.get_ids(store.docs, list(versions), ["metadatas"]))
+        ready = [rid for rid, v in versions.items() if version(current.get(rid)) == v]
+        if ready:
+            store.docs.update(ids=ready, metadatas=[{"vectors": READY}] * len(ready))
+    index.invalidate()
 
 
 def remove(index: Index, report_id: str) -> None:

@@ -152,6 +152,14 @@ LABELS: dict[str, tuple[str, str]] = {
                        "{added} added, {updated} updated, {unchanged} unchanged, {removed} removed, {failed} "
                        "failed; {embedded} chunks embedded in {embed_s:.1f}s, {reused} vectors reused; "
                        "total {total_s:.1f}s"),
+    # --- progress of an ingest (assistant/progress.py): one label per stage ------------------------
+    "progress_read": ("读取 {name}（第 {done}/{total} 个文件）", "reading {name} (file {done} of {total} done)"),
+    "progress_ocr": ("识别 {name} 第 {done}/{total} 页", "{name}: OCR page {done} of {total}"),
+    "progress_parse": ("解析 {name}（{done}/{total}）", "parsing {name} ({done}/{total})"),
+    "progress_index": ("已写入，可按词检索（{done}/{total} 个文件）；正在计算向量",
+                       "written, searchable by its words ({done} of {total} files); computing vectors"),
+    "progress_embed": ("计算向量：{done}/{total} 个片段", "embedding passages: {done} of {total}"),
+    "progress_done": ("完成（{total} 个文件）", "done ({total} files)"),
     # --- typed errors (assistant/errors.py): what went wrong and what to do -----------------------
     "error_IndexNotBuiltError": ("还没有建立索引（{where}）；请运行：python -m assistant ingest",
                                  "no index at {where}; build it with: python -m assistant ingest"),

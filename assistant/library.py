@@ -21,13 +21,13 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import AssistantError, Reason, ReportExistsError, UnknownRemovedError, UnsupportedFileError, \
     UploadOutsideFolderError
 from .index import Index
 from .ingest import IngestResult, discover, ingest, remove, report_ids
 from .loaders import SUFFIXES
+from .progress import Sink, Step, relay
 from .reader import shared_reader
 from .settings import Settings
 
@@ -64,7 +64,7 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 
 
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
-               progress: Callable[[float, str], None] | None = None,
+               progress: Sink | None = None,
                upload_root: Path | None = None, replace: bool = False) -> IngestResult:
     """Read an uploaded file, then put it into the corpus folder under its own name and index it.
     ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
@@ -78,9 +78,12 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     corpus.mkdir(parents=True, exist_ok=True)
     target = corpus / name
     result = IngestResult()
+    if progress is not None:
+        progress(Step("read", 0, 1, name))
     try:
         report, chunks = shared_reader().read(target, data, corpus, None, settings.chunk_tokens,
-                                              settings.min_chunk_tokens, settings.read_timeout_s)
+                                              settings.min_chunk_tokens, settings.read_timeout_s,
+                                              relay(progress, name))
     except AssistantError as e:
         result.errors.append(str(e).replace(str(target), name))
         return result
@@ -97,7 +100,9 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     try:
         result = ingest(index, [target], progress=progress, preread={target.resolve(): (report, chunks, data)})
     except AssistantError:
-        _undo(settings, target, previous)
+        index.invalidate()
+        if rid not in index.records():  # written already (only its vectors failed): it stays, pending
+            _undo(settings, target, previous)
         raise
     if result.errors:
         _undo(settings, target, previous)

@@ -5,7 +5,9 @@ or blows up its memory is refused with a typed error naming it; the process that
 never stalls on it, and a crash of the reader takes only the reader down (it is started again).
 
 The child speaks length-prefixed pickles over its stdin and stdout: a job is (path, corpus folder,
-overrides, chunking budget); the answer is ("ok", report, chunks) or ("error", AssistantError)."""
+overrides, chunking budget); the answer is ("ok", report, chunks) or ("error", AssistantError),
+after any number of ("progress", Step): what the reading code reports with ``progress.emit``
+(OCR page n of m), passed on to the caller's ``progress`` as it comes."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from .documents import Chunk, Report
 from .errors import AssistantError, Reason, UnsupportedFileError
+from .progress import Sink, emit, reporting
 
 log = logging.getLogger(__name__)
 MEMORY_CEILING = 3 * 1024 ** 3  # bytes of address space for the reader: a report needs ~200 MB
@@ -48,13 +51,18 @@ class Reader:
         self._lock = threading.Lock()  # one job at a time
 
     def read(self, path: Path, data: bytes, corpus_dir: Path, overrides: dict | None, chunk_tokens: int,
-             min_chunk_tokens: int, timeout_s: float) -> tuple[Report, list[Chunk]]:
-        """The parsed report and its chunks; UnsupportedFileError naming the file otherwise."""
+             min_chunk_tokens: int, timeout_s: float, progress: Sink | None = None) -> tuple[Report, list[Chunk]]:
+        """The parsed report and its chunks; UnsupportedFileError naming the file otherwise. The
+        steps the reading reports (OCR pages) go to ``progress`` while it reads."""
         with self._lock:
             proc = self._worker()
             try:
                 _send(proc.stdin, (str(path), data, str(corpus_dir), overrides, chunk_tokens, min_chunk_tokens))
-                reply = _receive(proc.stdout, timeout_s)
+                deadline = time.monotonic() + timeout_s
+                reply = _receive(proc.stdout, deadline)
+                while reply[0] == "progress":
+                    _tell(progress, reply[1])
+                    reply = _receive(proc.stdout, deadline)
             except TimeoutError:
                 self.close()
                 raise UnsupportedFileError(str(path), Reason("timeout", seconds=int(timeout_s))) from None
@@ -84,6 +92,16 @@ class Reader:
             pass
 
 
+def _tell(progress: Sink | None, step) -> None:
+    """Pass a step on; a display that fails must not leave the reply unread (the next job would get it)."""
+    if progress is None:
+        return
+    try:
+        progress(step)
+    except Exception as e:
+        log.warning("progress display failed: %s", e)
+
+
 def _send(stream, value) -> None:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack("<Q", len(data)) + data)
@@ -104,8 +122,7 @@ def _read_exactly(stream, n: int, deadline: float | None) -> bytes:
     return out
 
 
-def _receive(stream, timeout_s: float | None):
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+def _receive(stream, deadline: float | None):
     (n,) = struct.unpack("<Q", _read_exactly(stream, 8, deadline))
     return pickle.loads(_read_exactly(stream, n, deadline))
 
@@ -128,8 +145,12 @@ def _serve() -> None:
             return
         path = Path(path)
         try:
-            report = read_report(path, Path(corpus), overrides, data)
-            reply = ("ok", report, chunk_report(report, chunk_tokens, min_tokens))
+            with reporting(lambda step: _send(stdout, ("progress", step))):
+                report = read_report(path, Path(corpus), overrides, data)
+                emit("parse", 1, 2, path.name)  # parsed; chunking next
+                chunks = chunk_report(report, chunk_tokens, min_tokens)
+                emit("parse", 2, 2, path.name)
+            reply = ("ok", report, chunks)
         except AssistantError as e:
             reply = ("error", e)
         except MemoryError:

@@ -110,6 +110,11 @@ class Store:
             collection.upsert(ids=ids[i:i + PAGE], embeddings=embeddings[i:i + PAGE],
                               metadatas=metadatas[i:i + PAGE])
 
+    def set_vectors(self, collection, ids: list[str], embeddings: list) -> None:
+        """New vectors for rows that exist (their metadata stays; a row that is gone stays gone)."""
+        for i in range(0, len(ids), PAGE):
+            collection.update(ids=ids[i:i + PAGE], embeddings=embeddings[i:i + PAGE])
+
     def delete(self, collection, ids: Iterable[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), PAGE):
@@ -207,13 +212,14 @@ def chunk_record(cid: str, meta: dict) -> ChunkRecord:
                        paragraph_ids=meta["paragraph_ids"].split(","), text=meta["text"])
 
 
-def report_meta(report: Report, file_sha: str, chunk_ids: list[str]) -> dict:
+def report_meta(report: Report, file_sha: str, chunk_ids: list[str], vectors: str = "ready") -> dict:
+    """A report's record; ``vectors``: "pending" while its passages' vectors are being computed."""
     body = hashlib.sha1(f"{PARSER_VERSION}:{file_sha}".encode()).hexdigest()[:16]
     return {"title": report.title, "office": report.office, "region": report.region,
             "years": json.dumps(report.years), "kind": report.kind, "source": report.source,
             "date": report.date, "sha256": report.sha256, "file_sha": file_sha,
             "parser": PARSER_VERSION, "chunk_ids": json.dumps(chunk_ids), "body": f"{report.id}:{body}",
-            "title_inferred": report.title_inferred}
+            "title_inferred": report.title_inferred, "vectors": vectors}
 
 
 def report_record(rid: str, meta: dict) -> ReportRecord:

@@ -154,7 +154,10 @@ def work_ingest(args: dict) -> dict:
     marks: list[tuple[float, float]] = []  # (time, fraction done) every 2% of the files, at least 100
     step = max(0.02, 100 / max(len(list(settings.corpus_dir.glob("*.txt"))), 1))
 
-    def progress(fraction: float, _name: str) -> None:
+    def progress(at) -> None:
+        if at.stage not in ("read", "done"):
+            return
+        fraction = at.fraction
         if not marks or fraction - marks[-1][1] >= step - 1e-9 or fraction == 1.0:
             marks.append((time.perf_counter(), fraction))
 
