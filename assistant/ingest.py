@@ -129,6 +129,8 @@ def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | N
                     _delete(index, rid, meta)
                     result.removed.append(rid)
         index.invalidate()
+    if (result.added or result.updated or result.removed) and index.records():
+        index.lexical()  # written beside the store now, so the app processes only open it
     _tell(progress, Step("done", len(files), len(files)))
     result.seconds = time.perf_counter() - started
     log.info("ingest: %s", result.summary())

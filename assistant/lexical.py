@@ -1,8 +1,14 @@
-"""The lexical index: BM25 (bm25s) over the jieba tokens of every chunk a report record lists,
-derived from the store and cached on disk beside it.
+"""The lexical index: BM25 over the jieba tokens of every chunk a report record lists, derived from
+the store and kept on disk beside it, memory-mapped.
 
-The cache is keyed by a fingerprint of the report records (ids, text hashes, chunk ids), so a
-stale one is never used; it is written atomically, so a reader sees the old cache or the new one.
+One folder per fingerprint of the report records (ids, text hashes, chunk ids), so a stale index
+is never read: BM25's matrix (bm25s's layout: a column of scores per token, Lucene's BM25) and the
+chunk records column by column (texts in one UTF-8 file). Every process that opens it maps the same
+pages, and a record is made only when a question reads it: at 10,000 reports (150,000 chunks) a
+process holds a few MB of it instead of gigabytes, and opens it in a fraction of a second. The
+folder is written whole under a temporary name and renamed into place, so a reader sees the old
+index or the new one; whoever needs an index that is not there builds it (the ingest that changed
+the records does, so the app processes only open it).
 """
 
 from __future__ import annotations
@@ -11,117 +17,216 @@ import hashlib
 import json
 import math
 import os
-import pickle
 import re
+import shutil
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .documents import ChunkRecord
+from .documents import ChunkRecord, Filters
 from .settings import Settings
-from .store import Store, chunk_record, unpack_chunk
+from .store import Store, unpack_chunk
 
-CACHE_NAME = "lexical.pkl"
-CACHE_FORMAT = 4  # bump when the cached payload changes shape
+FORMAT = 5  # bump when the folder's layout changes
+CODED = ("report_id", "office", "title", "section", "half", "phase", "role")  # few distinct values
+TEXTS = ("id", "paragraph_ids", "text")  # one value per chunk, in text.bin
+
+
+class Rows:
+    """The chunk records, by row, from the folder's columns (a ChunkRecord made on each access)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.codes = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in CODED}
+        self.ints = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("year", "start", "end")}
+        self.values = json.loads((folder / "values.json").read_text(encoding="utf-8"))
+        self.offsets = np.load(folder / "text.npy", mmap_mode="r")
+        self.blob = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self.offsets[-1] else b""
+
+    def __len__(self) -> int:
+        return len(self.codes["office"])
+
+    def text(self, i: int, field_: int) -> str:
+        a, b = int(self.offsets[3 * i + field_]), int(self.offsets[3 * i + field_ + 1])
+        return bytes(self.blob[a:b]).decode("utf-8")
+
+    def __getitem__(self, i: int) -> ChunkRecord:
+        i = int(i)
+        coded = {name: self.values[name][int(self.codes[name][i])] for name in CODED}
+        year, start, end = (int(self.ints[name][i]) for name in ("year", "start", "end"))
+        return ChunkRecord(id=self.text(i, 0), year=year or None, start=start, end=end,
+                           paragraph_ids=self.text(i, 1).split(","), text=self.text(i, 2), **coded)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def code(self, name: str, value) -> int:
+        """The code of a value in a coded column (-1 when no row has it)."""
+        try:
+            return self.values[name].index(value)
+        except ValueError:
+            return -1
 
 
 @dataclass
 class LexicalIndex:
     fingerprint: str
-    bm25: object  # bm25s.BM25
-    rows: list[ChunkRecord]
-    df: dict[str, int]  # in how many chunks each token occurs
-    id_to_row: dict[str, int] = field(default_factory=dict)
-    _by_office: dict[str, list[int]] | None = None
+    rows: Rows
+    vocab: dict[str, int]  # token -> its column
+    data: np.ndarray  # BM25 scores, column by column (float32)
+    indices: np.ndarray  # the row of each score
+    indptr: np.ndarray  # where each token's column starts
+    _id_to_row: dict[str, int] | None = None
+    _by_office: dict[str, list[int]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        if not self.id_to_row:
-            self.id_to_row = {r.id: i for i, r in enumerate(self.rows)}
+    @property
+    def id_to_row(self) -> dict[str, int]:
+        if self._id_to_row is None:
+            self._id_to_row = {self.rows.text(i, 0): i for i in range(len(self.rows))}
+        return self._id_to_row
 
     def scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every row for the query tokens."""
-        return self.bm25.get_scores(tokens)
+        """BM25 score of every row for the query tokens (bm25s's sum, in the query's order)."""
+        scores = np.zeros(len(self.rows), dtype=np.float32)
+        for token in tokens:
+            column = self.vocab.get(token)
+            if column is not None:
+                a, b = self.indptr[column], self.indptr[column + 1]
+                np.add.at(scores, self.indices[a:b], self.data[a:b])
+        return scores
+
+    def df(self, term: str) -> int:
+        """In how many chunks a token occurs."""
+        column = self.vocab.get(term)
+        return 0 if column is None else int(self.indptr[column + 1] - self.indptr[column])
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a token among the chunks; unseen terms count as rare."""
-        n, df = len(self.rows), self.df.get(term, 0)
+        n, df = len(self.rows), self.df(term)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def rows_of(self, office: str) -> list[int]:
-        """The rows of one office's chunks (built once, on first use)."""
-        if self._by_office is None:
-            by_office: dict[str, list[int]] = {}
-            for i, record in enumerate(self.rows):
-                by_office.setdefault(record.office, []).append(i)
-            self._by_office = by_office
-        return self._by_office.get(office, [])
+        """The rows of one office's chunks."""
+        if office not in self._by_office:
+            code = self.rows.code("office", office)
+            self._by_office[office] = np.flatnonzero(self.rows.codes["office"] == code).tolist() if code >= 0 else []
+        return self._by_office[office]
+
+    def admitted(self, filters: Filters) -> np.ndarray:
+        """Which rows the filters admit, column by column (Filters.admits for every row)."""
+        codes, rows = self.rows.codes, self.rows
+        keep = np.ones(len(rows), dtype=bool)
+        for name, wanted in (("office", filters.offices), ("phase", (filters.phase,) if filters.phase else ())):
+            if wanted:
+                keep &= np.isin(codes[name], [rows.code(name, v) for v in wanted])
+        if filters.years:
+            keep &= np.isin(rows.ints["year"], list(filters.years))
+        if filters.half:
+            keep &= np.isin(codes["half"], [rows.code("half", ""), rows.code("half", filters.half)])
+        return keep
 
 
 def fingerprint(records: dict[str, dict]) -> str:
     return hashlib.sha1(json.dumps(
-        [CACHE_FORMAT] + sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
+        [FORMAT] + sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
     ).hexdigest()
 
 
 def load_or_build(store: Store, records: dict[str, dict], settings: Settings) -> LexicalIndex:
-    """The lexical index of these records: from the local cache if it was built for them, else
-    built from the store (and cached)."""
+    """The lexical index of these records: its folder if one was built for them, else built from
+    the store (and written for the next process)."""
     key = fingerprint(records)
-    path = cache_path(settings, store.model_name)
-    cached = _load(path, key)
-    if cached is None:
-        cached = _build(store, records, settings)
-        _save(path, key, cached)
-    bm25, rows, df = cached
-    return LexicalIndex(key, bm25, rows, df)
+    folder = folder_for(settings, store.model_name, key)
+    if not (folder / "done").exists():
+        _build(store, records, settings, folder)
+    return open_folder(folder, key)
 
 
-def _build(store: Store, records: dict[str, dict], settings: Settings):
-    import bm25s
-
-    ids = [cid for m in records.values() for cid in json.loads(m["chunk_ids"])]
-    rows: list[ChunkRecord] = []
-    corpus_tokens: list[list[str]] = []
-    # one string object per distinct token, title or section: at 150,000 chunks the copies
-    # would take gigabytes (measured: 3 GB peak without, see README)
-    same: dict[str, str] = {}
-    for cid, meta in store.get_ids(store.chunks, ids, ["metadatas"]):
-        meta = unpack_chunk(meta)
-        for key in ("report_id", "office", "title", "section", "half", "phase", "role"):
-            meta[key] = same.setdefault(meta[key], meta[key])
-        rows.append(chunk_record(cid, meta))
-        corpus_tokens.append([same.setdefault(t, t) for t in meta["tokens"].split(" ")])
-    bm25 = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
-    bm25.index(corpus_tokens, show_progress=False)
-    df: dict[str, int] = {}
-    for tokens in corpus_tokens:
-        for token in set(tokens):
-            df[token] = df.get(token, 0) + 1
-    return bm25, rows, df
-
-
-def cache_path(settings: Settings, model_name: str) -> Path:
+def folder_for(settings: Settings, model_name: str, key: str) -> Path:
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", f"{settings.chroma_url or 'local'}-{model_name}")
-    return settings.index_dir / f"{slug}-{CACHE_NAME}"
+    return settings.index_dir / f"{slug}-lexical-{key[:20]}"
 
 
-def _load(path: Path, key: str):
-    """The cached payload if it was built for this fingerprint (read first, so a stale cache is
-    never unpickled), else None."""
+def open_folder(folder: Path, key: str) -> LexicalIndex:
+    vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    arrays = {name: np.load(folder / f"bm25.{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr")}
+    return LexicalIndex(key, Rows(folder), {token: i for i, token in enumerate(vocab)}, **arrays)
+
+
+def _build(store: Store, records: dict[str, dict], settings: Settings, folder: Path) -> None:
+    """Read every listed chunk from the store a page at a time, write its columns, then BM25."""
+    ids = [cid for m in records.values() for cid in json.loads(m["chunk_ids"])]
+    tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    values: dict[str, dict[str, int]] = {name: {} for name in CODED}
+    codes = {name: array("i") for name in CODED}
+    ints = {"year": array("i"), "start": array("q"), "end": array("q")}
+    offsets, vocab, tokens, lengths = array("q", [0]), {}, array("i"), array("q")
+    with (tmp / "text.bin").open("wb") as blob:
+        for cid, meta in store.get_ids(store.chunks, ids, ["metadatas"]):
+            meta = unpack_chunk(meta)
+            for name in CODED:
+                codes[name].append(values[name].setdefault(meta[name], len(values[name])))
+            ints["year"].append(meta["year"] or 0)
+            ints["start"].append(meta["start"])
+            ints["end"].append(meta["end"])
+            for value in (cid, meta["paragraph_ids"], meta["text"]):
+                data = value.encode("utf-8")
+                blob.write(data)
+                offsets.append(offsets[-1] + len(data))
+            row = [vocab.setdefault(t, len(vocab)) for t in meta["tokens"].split(" ")]
+            tokens.extend(row)
+            lengths.append(len(row))
+    for name in CODED:
+        np.save(tmp / f"{name}.npy", np.frombuffer(codes[name], dtype=np.int32))
+    for name, column in ints.items():
+        np.save(tmp / f"{name}.npy", np.frombuffer(column, dtype=np.int32 if name == "year" else np.int64))
+    np.save(tmp / "text.npy", np.frombuffer(offsets, dtype=np.int64))
+    (tmp / "values.json").write_text(json.dumps({n: list(v) for n, v in values.items()}, ensure_ascii=False),
+                                     encoding="utf-8")
+    (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
+    matrix = bm25_matrix(np.frombuffer(tokens, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64),
+                         len(vocab), settings.bm25_k1, settings.bm25_b)
+    for name, value in zip(("data", "indices", "indptr"), matrix):
+        np.save(tmp / f"bm25.{name}.npy", value)
+    (tmp / "done").write_text(str(len(lengths)))
+    _publish(tmp, folder)
+
+
+def bm25_matrix(tokens: np.ndarray, lengths: np.ndarray, n_vocab: int, k1: float, b: float):
+    """bm25s's Lucene BM25 index of token ids (rows of ``lengths`` tokens each), computed with
+    numpy instead of a Python loop per chunk, bit for bit the same (tests/test_lexical.py):
+    score = float32(idf32 * tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)), idf32 = float32(log(1 + (N - df + .5) /
+    (df + .5))); one column per token, its rows ascending. Returns (data, indices, indptr)."""
+    n_docs = len(lengths)
+    docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    pairs, tf = np.unique(tokens.astype(np.int64) * max(n_docs, 1) + docs, return_counts=True)
+    column, row = pairs // max(n_docs, 1), pairs % max(n_docs, 1)
+    df = np.bincount(column, minlength=n_vocab)
+    idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in df.tolist()],
+                   dtype=np.float32)
+    avgdl = np.array(lengths).mean() if n_docs else 1.0
+    norm = k1 * ((1 - b) + b * lengths.astype(np.float64) / avgdl)  # per row, as bm25s computes it
+    tf32 = tf.astype(np.float32).astype(np.float64)
+    data = (idf[column].astype(np.float64) * (tf32 / (norm[row] + tf32))).astype(np.float32)
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return data, row.astype(np.int32), indptr
+
+
+def _publish(tmp: Path, folder: Path) -> None:
+    """Rename the finished folder into place (another process may have got there first: theirs is
+    the same index) and remove the folders of older records (a process still reading one keeps
+    its mapped files until it lets go)."""
     try:
-        with path.open("rb") as f:
-            if pickle.load(f) != key:
-                return None
-            return pickle.load(f)
-    except Exception:  # missing, truncated or from another version: rebuild
-        return None
-
-
-def _save(path: Path, key: str, payload) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    with tmp.open("wb") as f:
-        pickle.dump(key, f, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # atomic: readers see the old cache or the new one
+        os.rename(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+    prefix = folder.name.rsplit("-", 1)[0] + "-"
+    for other in folder.parent.glob(prefix + "*"):
+        if other != folder and other.is_dir() and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
+    for old in folder.parent.glob("*-lexical.pkl"):  # the cache of the previous format
+        old.unlink(missing_ok=True)
