@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .errors import EmbedderMissingError, EmbedServerError, EmbedServerMissingEr
 from .settings import quiet_threads, stay_offline
 
 log = logging.getLogger(__name__)
+QUERY_CACHE = 1024  # question vectors kept: a question asked again (an example, a colleague's) skips the model
 
 
 class Embedder:
@@ -39,6 +41,8 @@ class Embedder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dimension: int | None = None
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     def dimension(self) -> int:
@@ -54,8 +58,18 @@ class Embedder:
             return _normalise(self._encode(list(texts), is_query=False))
 
     def embed_query(self, text: str) -> np.ndarray:
+        with self._queries_lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text]
         with self._serial():
-            return _normalise(self._encode([text], is_query=True))[0]
+            vector = _normalise(self._encode([text], is_query=True))[0]
+        vector.flags.writeable = False  # shared by every caller that asks the same
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def _serial(self):
         return nullcontext() if self.reentrant else self._lock

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from .targets import Target
@@ -21,6 +23,9 @@ COLUMNS = ("office", "period", "kind", "topic", "metric", "qualifier", "value", 
 NUMERIC = {"value", "value_max", "start", "end", "sentence_start", "sentence_end"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 KEEP_EXPORTS_S = 600  # a download is copied into Gradio's cache at once; older files are litter
+REUSE = 16  # exports of the same statements kept for reuse: every page load offers the whole table
+_recent: OrderedDict[tuple, tuple[list, Path, Path]] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def export_rows(targets: list[Target]) -> list[dict]:
@@ -69,8 +74,23 @@ def write_xlsx(targets: list[Target], path: Path) -> Path:
 
 
 def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
-    """targets.csv and targets.xlsx in a new sub-folder of ``folder`` (two users exporting at once
-    get their own files); sub-folders older than KEEP_EXPORTS_S are removed first."""
+    """targets.csv and targets.xlsx in a new sub-folder of ``folder``; sub-folders older than
+    KEEP_EXPORTS_S are removed first. The same statements exported again soon after get the same
+    files (never changed once written, so two users may share them)."""
+    key = (str(folder), tuple(map(id, targets)))  # the entry holds the list: no id is reused meanwhile
+    with _recent_lock:
+        hit = _recent.get(key)
+    if hit and hit[2].exists() and time.time() - hit[1].parent.stat().st_mtime < KEEP_EXPORTS_S / 2:
+        return hit[1], hit[2]  # the same statements exported a moment ago: written once, not per page load
+    paths = _export(targets, folder)
+    with _recent_lock:
+        _recent[key] = (targets, *paths)
+        while len(_recent) > REUSE:
+            _recent.popitem(last=False)
+    return paths
+
+
+def _export(targets: list[Target], folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         try:

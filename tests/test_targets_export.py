@@ -90,3 +90,12 @@ def test_export_files_go_to_a_new_folder_each_time_and_old_ones_are_removed(tmp_
     os.utime(first[0].parent, (0, 0))  # as if written long ago
     export_files(targets, tmp_path)
     assert not first[0].parent.exists() and second[0].exists()
+
+
+def test_the_same_statements_exported_again_reuse_the_files(tmp_path):
+    """Every page load offers the whole table for download: written once, not once per page."""
+    targets = targets_of(TIEXI)
+    first = export_files(targets, tmp_path)
+    again = export_files(list(targets), tmp_path)
+    assert again == first and first[1].stat().st_size > 0
+    assert export_files(targets[:2], tmp_path)[0].parent != first[0].parent
