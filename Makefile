@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PIP := .venv/bin/pip
 
-.PHONY: setup run app ask ingest test eval eval-gate bench clean
+.PHONY: setup run app ask ingest test eval eval-gate bench bench-quick bench-scale clean
 
 setup: .venv/.installed
 
@@ -35,7 +35,15 @@ eval: ingest
 eval-gate: ingest
 	$(PY) -m eval --gate
 
-bench: setup  # latency, throughput and memory at 5, 1,000 and 10,000 reports (about 40 min)
+# speed side by side with main before the speed work (90f1435, checked out into a temporary git
+# worktree): ingest, upload to answerable, 20 sessions at once, 1,000 and 10,000 reports
+bench: setup  # about 40 min on a quiet 2-core machine
+	$(PY) -m eval.sidebyside
+
+bench-quick: setup  # the same, small (one run each, 200 reports): about 3 min, what CI runs
+	$(PY) -m eval.sidebyside --quick
+
+bench-scale: setup  # this checkout alone: latency, throughput and memory at 5, 1,000 and 10,000 reports
 	$(PY) -m eval.bench
 
 clean:

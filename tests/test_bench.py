@@ -38,3 +38,40 @@ def test_one_run_at_five_reports_writes_the_table(tmp_path, monkeypatch):
     assert "search p95 at 5 reports" in table
     result = json.loads((tmp_path / "bench-5.json").read_text(encoding="utf-8"))
     assert result["cold"][0]["reports"] == 5 and len(result["app"]["runs"]) == 1
+
+
+def test_the_side_by_side_plan_is_new_text_of_about_the_asked_length(tmp_path):
+    from assistant.chunking import chunk_report
+    from assistant.ingest import dense_text
+    from eval import sidebyside
+
+    plan = sidebyside.plan_file(tmp_path, 100)
+    report = read_report(plan, tmp_path)
+    assert report.office == sidebyside.PLAN_OFFICE and "plan" in report.kind and 2025 in report.years
+    passages = {dense_text(report, c) for c in chunk_report(report, 360, 40)}
+    assert 80 <= len(passages) <= 130
+    seed = set()
+    manifest = load_manifest(ROOT / "corpus")
+    for path in sorted((ROOT / "corpus").glob("*.txt")):
+        known = read_report(path, ROOT / "corpus", manifest.get(path.stem))
+        seed |= {dense_text(known, c) for c in chunk_report(known, 360, 40)}
+    assert not passages & seed  # nothing of it comes from the embedding cache of the seed index
+
+
+def test_the_side_by_side_phases_measure_ingest_upload_and_an_app_start(tmp_path):
+    """The worker's phases on this checkout (without the model): the upload is answered before it
+    is all in or as it ends, and a new app worker opens the index and answers."""
+    from eval import sidebyside
+
+    here = sidebyside.Version("here", ROOT)
+    settings = {"embedding_model": "none", "data_dir": tmp_path / "data"}  # no model: seconds, not minutes
+    index = tmp_path / "index"
+    ingested = sidebyside.run_phase(here, "ingest", {}, corpus_dir=ROOT / "corpus", index_dir=index, **settings)
+    assert ingested["reports"] == 5 and ingested["chunks"] > 50 and ingested["seconds"] > 0
+    sidebyside.plan_file(tmp_path / "plan", 30)
+    up = sidebyside.upload(here, index, ROOT / "corpus", next((tmp_path / "plan").iterdir()), tmp_path,
+                          embedding_model="none")
+    assert up["chunks"] >= 20 and up["answerable_s"] is not None and up["start"] < up["answerable"]
+    app = sidebyside.run_phase(here, "app", {"cold": True, "questions": [sidebyside.WARM_QUESTION] * 3},
+                               corpus_dir=ROOT / "corpus", index_dir=index, **settings)
+    assert app["reports"] == 5 and 0 < app["opened_s"] <= app["first_answer_s"] and app["private_mb"] > 0
