@@ -63,6 +63,7 @@ class Settings:
     # --- answering ----------------------------------------------------------------------------
     answerer: str = "extractive"  # "extractive" (no model, the default) or "llm"
     max_sentences: int = 4  # sentences quoted per report in an extractive answer
+    max_list_items: int = 10  # ... when the question asks for a list (哪些问题, 分别是哪些): its items
     min_coverage: float = 0.4  # share of the question's key-term weight a sentence must hold to answer;
     # swept 0.3/0.4/0.5 on eval/qa.jsonl: 0.4 refuses every unanswerable item with ~4% false refusals
     number_bonus: float = 0.15  # a quantity question prefers the sentence that states a figure
