@@ -241,7 +241,7 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
     known = {a for o in offices for a in office_aliases(o)}
     stop = set(vocab.words("query", "not_offices"))
     unknown = []
-    from .metadata import OfficeNames
+    from .office_names import OfficeNames
 
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
         name = re.sub(r"(街道|办事处|镇|乡|社区)$", "", office)

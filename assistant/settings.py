@@ -114,6 +114,15 @@ def stay_offline() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+def child_env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """The environment for a program this one starts (LibreOffice, Tesseract, the reader process):
+    this process's, without the names in ``drop``, with ``extra`` set. Only this module reads the
+    environment; the others ask it."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra)
+    return env
+
+
 def _convert(name: str, raw: str, hint):
     """A variable's text as the field's type: Path, int, float, str, or (user, password)."""
     options = [t for t in typing.get_args(hint) if t is not type(None)] \
