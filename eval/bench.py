@@ -184,8 +184,8 @@ def work_app(args: dict) -> dict:
     from assistant.index import Index
 
     settings = _settings()
-    for path in settings.index_dir.glob("*lexical.pkl"):
-        path.unlink()  # a new app process against a shared store starts without the local cache
+    for path in settings.index_dir.glob("*lexical*"):  # a new app process against a shared store
+        shutil.rmtree(path) if path.is_dir() else path.unlink()  # starts without the local lexical files
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     assistant = Assistant(settings, Index(settings, make_embedder(settings)))
