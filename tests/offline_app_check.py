@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from test_load import KNOWN, LoadLog, Tab, app_api  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from eval.load import KNOWN, LoadLog, Tab, app_api  # noqa: E402
 
 
 def main(report_id: str) -> int:
