@@ -2,8 +2,8 @@
 the Blocks from one class per tab (ui_chat.py 问答, ui_reports.py 报告, ui_targets.py 指标), whose
 event handlers are methods that turn the assistant's results into chat messages and HTML
 (render.py) and its typed errors into toasts in the interface's language (ui_base.py). No
-retrieval, parsing or choice logic lives here (choices.py, notfound.py hold the last, without
-Gradio). A new tab is a class with ``build()`` and ``wire()`` added in ``build`` below."""
+retrieval, parsing or choice logic lives here (chain.py names a not-found's filters in the way,
+choices.py makes the lists, without Gradio). A new tab is a class with ``build()`` and ``wire()`` added in ``build`` below."""
 
 from __future__ import annotations
 

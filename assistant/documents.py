@@ -241,9 +241,9 @@ class Answer:
     notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
     read_as: str = ""  # how the question was understood, when not as typed: 按「…」理解
     timings_ms: dict = field(default_factory=dict)
-    # a not-found answer: the passages nearest the question (not cited: nothing in them answers),
-    # so the reply can link to where the reports come closest
-    closest: list[Citation] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)  # not found: the nearest passages, to open
+    filtered_out: list[str] = field(default_factory=list)  # not found: the user's filters without which
+    # the reports answer ("offices", "years", "phase", "half"), so the UI can offer to drop them
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -34,13 +34,10 @@ LABELS: dict[str, tuple[str, str]] = {
                       "Ask a question; the passages the answer cites are shown here."),
     "open_source": ("查看原文 ↗", "Open source ↗"),
     "toast_info": ("提示", "Info"), "toast_warning": ("注意", "Warning"), "toast_error": ("出错了", "Error"),
-    # a not-found reply: the filters set in the page, and a way to ask without the one in the way
-    "not_found_filters": ("当前筛选：{filters}。", "Filters in use: {filters}."),
-    "not_found_filtered": ("当前筛选：{filters}。去掉{which}后可以找到答案。",
-                           "Filters in use: {filters}. Without {which} the reports answer it."),
-    "drop_filter": ("去掉{which}，重新提问", "Ask again without {which}"),
-    "filter_office": ("街道「{value}」", "office “{value}”"), "filter_year": ("年份「{value}」", "year “{value}”"),
-    "filter_phase": ("内容「{value}」", "content “{value}”"),
+    # a not-found reply that names the filters in the way (chain.py) offers to ask without them
+    "drop_filter": ("去掉这些筛选，重新提问", "Ask again without these filters"),
+    # above an answer to a follow-up: the question as the assistant read it
+    "read_as_shown": ("按此理解：{question}", "Read as: {question}"),
     # feedback on an answer
     "feedback_thanks_up": ("谢谢反馈！", "Thank you for the feedback!"),
     "feedback_thanks_down": ("谢谢反馈。愿意的话，请在对话下方说说哪里不对。",
@@ -139,6 +136,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "answer_lead": ("", "Here is what the reports say (quoted from the Chinese originals):"),
     "answer_report": ("**{title}**：", "**{title}** ({office})"),
     "answer_item": ("- {text} [{n}]", "- {text} [{n}]"),
+    "answer_fact": ("{who}：{clause} [{n}]", "{who}: {clause} [{n}]"),
     "answer_placeholder_note": ("注意：上文中以XX代替的金额报告未公开披露，不能作为具体数值引用。",
                                 "Note: amounts written as XX above are not disclosed in the report."),
     "answer_undisclosed": ("报告没有公开这个数值：原文以XX代替。",
@@ -157,6 +155,13 @@ LABELS: dict[str, tuple[str, str]] = {
                                  "There is no report from {names}; the corpus covers {have}."),
     "not_found_office_report": ("「{office}」的报告：{title}（涵盖{years}年）。",
                                 "{office}'s report: {title} (covers {years})."),
+    "not_found_filtered": ("已按筛选条件（{filters}）查找；不加这些条件时报告中有相关内容，取消筛选后再问即可。",
+                           "Searched with your filters ({filters}); without them the reports do have an answer: "
+                           "clear the filters and ask again."),
+    "filter_offices": ("街道：{value}", "office: {value}"),
+    "filter_years": ("年份：{value}", "year: {value}"),
+    "filter_phase": ("内容：{value}", "content: {value}"),
+    "filter_half": ("半年：{value}", "half-year: {value}"),
     "not_found_closest": ("最接近的内容在：{places}", "The closest passages are in: {places}"),
     "list_sep": ("、", ", "),
     "place_sep": ("；", "; "),

@@ -50,14 +50,15 @@ def question_html(question: str) -> str:
     return f'<div class="q">{esc(question)}</div>'
 
 
-def answer_html(answer: Answer, note: str = "") -> str:
+def answer_html(answer: Answer) -> str:
     """The answer as one line of HTML: report headings bold, quoted sentences as a list, a
     comparison as a table, each marker [n] a link to the cited paragraph. Markers with no
-    citation (an LLM reply still streaming) stay plain text. A not-found answer's closest
-    sections link to the source viewer; ``note`` (the page's filters) follows; how the question
-    was read (answer.read_as: 按「…」理解, 「今年」按2024年理解) closes it."""
+    citation (an LLM reply still streaming) stay plain text. How the question was read, when not
+    as typed, heads it (按此理解：…); a not-found answer's closest sections link to the source viewer."""
     cites = {c.n: c for c in answer.citations}
     out = [f'<div class="answer {esc(answer.status)}">']
+    if answer.read_as:
+        out.append(f'<p class="read-as">{esc(read_as_line(answer))}</p>')
     if answer.notice:
         out.append(f'<p class="notice">⚠ {esc(answer.notice)}</p>')
     block, header_done = "", False  # the open list or table ("ul", "table" or ""), its header
@@ -84,12 +85,26 @@ def answer_html(answer: Answer, note: str = "") -> str:
         else:
             out.append(f"<p>{_inline(stripped, cites)}</p>")
     out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
-    if note:
-        out.append(f'<p class="filters-note">{esc(note)}</p>')
-    if answer.read_as:
-        out.append(f'<p class="read-as">{esc(answer.read_as)}</p>')
     out.append("</div>")
     return "".join(out)
+
+
+def read_as_line(answer: Answer) -> str:
+    """The line over an answer that was not read as typed, in the answer's language: the question
+    as condensed from the conversation ("按此理解：开元街道2024年养老服务有哪些安排？"), then what
+    else chain.py noted (「今年」按2024年理解); only those notes when the question stood alone."""
+    rewritten = answer.standalone_question
+    if not rewritten or rewritten == answer.question:
+        return answer.read_as
+    for i in (0, 1):  # which language chain.py wrote it in
+        said = LABELS["read_as_question"][i].format(question=rewritten)
+        if answer.read_as.startswith(said):
+            rest = answer.read_as[len(said):].removeprefix(LABELS["list_sep"][i]).strip()
+            line = LABELS["read_as_shown"][i].format(question=rewritten)
+            if not rest:
+                return line
+            return f"{line}（{rest}）" if i == 0 else f"{line} ({rest})"
+    return answer.read_as
 
 
 # the not-found line naming the closest sections, in either language (an answer speaks its

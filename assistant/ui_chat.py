@@ -1,11 +1,12 @@
 """The 问答 tab: the filters, the chat and the sources panel beside it; under the chat, a not-found
-reply's offer to ask again without the filter that kept the answer out, and the reason box that
-follows a 👎. Handlers turn the assistant's answers into chat messages (render.py); the choices
-behind them are made without Gradio (notfound.py, feedback.py)."""
+reply's offer to ask again without the filters that kept the answer out (Answer.filtered_out, found
+by chain.py), and the reason box that follows a 👎. Handlers turn the assistant's answers into chat
+messages (render.py); the choices behind them are made without Gradio (chain.py, feedback.py)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import gradio as gr
 
@@ -14,12 +15,12 @@ from .documents import Answer, Filters
 from .errors import AssistantError
 from .feedback import feedback_record, record_feedback
 from .labels import error_message
-from .notfound import blame_filters, drop_label, filters_note
 from .render import answer_html, question_html, sources_html
 from .ui_base import PRIVATE, info, warn
 
 log = logging.getLogger(__name__)
 VOTES = {True: "Like", False: "Dislike"}  # LikeData.liked -> the chatbot's feedback value
+DROPPABLE = {"offices": (), "years": (), "phase": ""}  # the filters this tab sets, and their "none"
 
 
 class ChatTab:
@@ -111,18 +112,14 @@ class ChatTab:
             return
         if answer.notice:
             warn(words, "{notice}", notice=answer.notice)
-        filtered = answer.status == "not_found" and bool(filters)
-        chat.append({"role": "assistant", "content": answer_html(answer, filters_note(filters, None, words)
-                                                                 if filtered else "")})
+        chat.append({"role": "assistant", "content": answer_html(answer)})
         turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
-        yield self._chat(chat, turns), sources_html(answer, words), turns, "", *skip
-        if filtered:  # which of the page's filters kept the answer out: offer to ask without it
-            blame = blame_filters(self.assistant, message, history, filters)
-            if blame is not None:
-                chat[-1] = {"role": "assistant", "content": answer_html(answer, filters_note(filters, blame, words))}
-                yield (self._chat(chat, turns), gr.skip(), turns, "",
-                       gr.update(visible=True, value=drop_label(filters, blame, words)),
-                       {"question": message, "filters": blame.without}, gr.skip())
+        # a not-found that the page's filters caused: the reply names them (chain.py); offer to drop them
+        dropped = [name for name in answer.filtered_out if name in DROPPABLE]
+        offer = gr.update(visible=bool(dropped), value=words["drop_filter"])
+        retry = {"question": message, "filters": replace(filters, **{n: DROPPABLE[n] for n in dropped})} \
+            if dropped else None
+        yield self._chat(chat, turns), sources_html(answer, words), turns, "", offer, retry, gr.skip()
 
     def _chat(self, chat: list, turns: list):
         """The chat with each answer's vote shown as chosen (a new message would clear them)."""

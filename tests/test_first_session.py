@@ -5,12 +5,12 @@
   question of a follow-up is shown, the answer's first line holds the figure;
 - her language: refusals, toasts and the rest in Chinese, a question shown as typed;
 - reports: removal asks first and can be undone, titles instead of ids and file names;
-- not-found replies name the filter in the way and ask again without it; the closest sections link;
+- not-found replies name the filters in the way and ask again without them; the closest sections link;
 - one click opens a source from 指标 and 报告; the viewer's back link returns to the same chat;
 - 👍/👎 stay chosen, say thanks, take a reason;
 - the first start serves a waiting page with progress that turns into the app;
 - the layout at 1366 px and 414 px (screenshots in docs/screenshots/, looked at by a person).
-Plus the Gradio-free pieces behind them (notfound.py, startup.py, feedback.py, export.py)."""
+Plus the Gradio-free pieces behind them (render.py, startup.py, feedback.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,10 @@ import urllib.request
 
 import pytest
 
-from assistant.documents import Filters
+from assistant.documents import Answer, Filters
 from assistant.feedback import feedback_record
 from assistant.labels import EN, ZH
-from assistant.notfound import FilterBlame, blame_filters, drop_label, filters_note
-from assistant.render import esc
+from assistant.render import answer_html, esc, read_as_line
 from assistant.startup import Startup, waiting_page
 from conftest import TIEXI, app_server
 from test_app import ROOT, NEW_REPORT, QUESTION, TIMEOUT_MS, ask, browser, cited_offices, page, server  # noqa: F401
@@ -36,9 +35,9 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"  # kept in git: what the pages look 
 
 
 def answer_text(page, nth: int = -1) -> str:
-    """An answer's own text: without the lines the page adds under it (how it was read, filters)."""
+    """An answer's own text: without the line over it that says how the question was read."""
     return page.locator("#chat .answer").nth(nth).evaluate("""a => { const c = a.cloneNode(true);
-        c.querySelectorAll('.read-as, .filters-note').forEach(e => e.remove()); return c.innerText.trim(); }""")
+        c.querySelectorAll('.read-as').forEach(e => e.remove()); return c.innerText.trim(); }""")
 
 
 def read_as(page) -> str:
@@ -57,9 +56,6 @@ def open_tab(page, name: str) -> None:
 
 
 # --- conversations ----------------------------------------------------------------------------------
-# strict: once the lead's item 1 (only an elliptical question borrows from the last turn) is merged
-# this passes, and the marker must go
-@pytest.mark.xfail(strict=True, reason="issue 14 item 1: a standalone question is still condensed")
 def test_a_standalone_question_after_others_is_answered_as_alone(page):
     standalone = "哪些街道提到了招聘会？"
     ask(page, standalone)
@@ -68,7 +64,7 @@ def test_a_standalone_question_after_others_is_answered_as_alone(page):
     ask(page, "辽西街道上半年清理了多少垃圾？")
     ask(page, standalone)
     assert answer_text(page) == alone
-    assert "按「" not in read_as(page)  # not read as anything but itself
+    assert read_as(page) == ""  # read as nothing but itself
 
 
 def test_the_rewritten_question_of_a_follow_up_is_shown_under_the_answer(page):
@@ -77,7 +73,9 @@ def test_the_rewritten_question_of_a_follow_up_is_shown_under_the_answer(page):
     ask(page, "那开元街道呢？")
     assert cited_offices(page) == {"开元街道"}
     shown = read_as(page)
-    assert shown.startswith("按「") and "开元街道" in shown and "养老" in shown
+    assert shown.startswith("按此理解：") and "开元街道" in shown and "养老" in shown
+    line = page.locator("#chat .answer").last.locator(":scope > *").first
+    assert line.get_attribute("class") == "read-as"  # over the answer, where it is read first
 
 
 def test_this_year_is_resolved_against_the_reports_and_said(page):
@@ -86,12 +84,12 @@ def test_this_year_is_resolved_against_the_reports_and_said(page):
     assert "8次" in answer_text(page)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 2: the answer does not lead with the figure yet")
 def test_the_answers_first_line_holds_the_figure(page):
     ask(page, "铁西今年要开几场招聘会")
     first = page.locator("#chat .answer").last.locator("li, p:not(.read-as)").evaluate_all(
         "lines => lines.map(l => l.innerText.trim()).filter(t => t && !/[：:]$/.test(t))")[0]
     assert "8次" in first and first.index("8次") < 20, first  # the figure, not two sentences first
+    assert first.startswith("铁西街道") and "[1]" in first  # whose figure, and cited
 
 
 def test_an_english_question_shows_as_typed(page):
@@ -160,15 +158,22 @@ def test_a_not_found_names_the_filter_and_asks_again_without_it(page):
     ask(page, QUESTION)  # 铁西's report is a plan: nothing among the summaries
     drop = page.locator("#drop-filter")
     drop.wait_for(timeout=TIMEOUT_MS)
-    assert drop.inner_text() == "去掉内容「总结」，重新提问"
-    note = page.locator("#chat .answer").last.locator(".filters-note").inner_text()
-    assert note == "当前筛选：内容「总结」。去掉内容「总结」后可以找到答案。"
+    assert drop.inner_text() == "去掉这些筛选，重新提问"
+    said = answer_text(page)
+    assert "已按筛选条件（内容：总结）查找" in said and not re.search(r"phase|summary", said)
     drop.click()
     page.wait_for_function("() => document.querySelectorAll('#chat .answer').length === 2")
     page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
     assert "7亿元" in answer_text(page)
     assert page.locator("#f-phase input:checked").get_attribute("value") == ""  # the filter is off now
     assert not drop.is_visible()
+
+
+def test_a_not_found_with_no_filter_in_the_way_offers_nothing_to_drop(page):
+    page.locator("#f-phase").get_by_label("计划", exact=True).check()
+    ask(page, "铁西街道有多少架无人机？")  # not in any report, filtered or not
+    assert page.locator("#chat .answer").last.get_attribute("class").endswith("not_found")
+    assert not page.locator("#drop-filter").is_visible() and "筛选" not in answer_text(page)
 
 
 def test_a_not_found_links_the_closest_sections(page):
@@ -328,17 +333,23 @@ def test_text_is_escaped_once():
     assert esc("#1 & [2]") == "&#35;1 &amp; &#91;2&#93;"
 
 
-def test_the_filter_that_kept_the_answer_out_is_found_and_named(assistant):
-    filters = Filters(phase="summary")
-    blame = blame_filters(assistant, QUESTION, [], filters)
-    assert blame == FilterBlame(("phase",), Filters())
-    assert filters_note(filters, blame, ZH) == "当前筛选：内容「总结」。去掉内容「总结」后可以找到答案。"
-    assert drop_label(filters, blame, EN) == "Ask again without content “Summaries”"
-    both = Filters(years=(2023,), phase="summary")  # 铁西 has a 2024 plan only: either alone still refuses
-    assert blame_filters(assistant, QUESTION, [], both) == FilterBlame(("years", "phase"), Filters())
-    assert blame_filters(assistant, "铁西街道有多少架无人机？", [], filters) is None  # not there at all
-    assert filters_note(Filters(), None, ZH) == "" and blame_filters(assistant, QUESTION, [], Filters()) is None
-    assert filters_note(filters, None, ZH) == "当前筛选：内容「总结」。"
+def test_the_reading_heads_the_answer_in_its_language():
+    def answer(question, standalone, read_as):
+        return Answer(question=question, answer="铁西街道：招聘会全年不少于8次", status="answered",
+                      standalone_question=standalone, read_as=read_as)
+
+    follow_up = answer("那开元街道呢？", "开元街道2024年养老服务有哪些安排？", "按「开元街道2024年养老服务有哪些安排？」理解")
+    assert read_as_line(follow_up) == "按此理解：开元街道2024年养老服务有哪些安排？"
+    both = answer("今年呢？", "铁西今年要开几场招聘会", "按「铁西今年要开几场招聘会」理解、「今年」按2024年理解")
+    assert read_as_line(both) == "按此理解：铁西今年要开几场招聘会（「今年」按2024年理解）"
+    alone = answer("铁西今年要开几场招聘会", "铁西今年要开几场招聘会", "「今年」按2024年理解")
+    assert read_as_line(alone) == "「今年」按2024年理解"
+    english = answer("And Kaiyuan?", "Kaiyuan's elderly care in 2024?", "read as “Kaiyuan's elderly care in 2024?”")
+    assert read_as_line(english) == "Read as: Kaiyuan's elderly care in 2024?"
+    html = answer_html(follow_up)
+    assert html.index('class="read-as"') < html.index("招聘会") and "<script" not in answer_html(
+        answer("<script>", "<script>x", "按「<script>x」理解"))
+    assert 'class="read-as"' not in answer_html(answer("铁西", "铁西", ""))
 
 
 def test_a_reason_is_the_same_vote_again(assistant):
