@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from assistant.documents import Answer, Filters
 from assistant.feedback import feedback_record
@@ -61,6 +62,7 @@ def test_a_standalone_question_after_others_is_answered_as_alone(page):
     ask(page, standalone)
     alone = answer_text(page)
     page.locator("#clear").click()
+    page.wait_for_function("() => !document.querySelector('#chat .answer')")  # cleared
     ask(page, "辽西街道上半年清理了多少垃圾？")
     ask(page, standalone)
     assert answer_text(page) == alone
@@ -215,8 +217,11 @@ def test_the_viewers_back_link_returns_to_the_same_chat(page, server):
     source = opened.value
     source.wait_for_load_state()
     source.locator("nav a").nth(1).click()  # reading around in the report first
-    source.locator("a.back").click()
-    page.wait_for_timeout(1000)
+    with source.expect_event("close", timeout=5000):
+        try:
+            source.locator("a.back").click(no_wait_after=True)
+        except PlaywrightError:
+            pass  # the click closed its own tab before Playwright heard back: what the link is for
     assert source.is_closed()  # its tab closed: the user is back in the chat she came from
     assert page.locator("#chat .answer").count() == 1 and "7亿元" in answer_text(page)
     shared = page.context.new_page()  # a shared link, in a tab with a history of its own
@@ -283,6 +288,7 @@ def wait_for_status(url: str, done, timeout_s: float = 60) -> dict:
 
 
 # --- the layout -------------------------------------------------------------------------------------
+SETTLED = "() => !document.querySelector('[data-testid=status-tracker]:not(.hide)')"
 LINES_OF = """e => { const r = document.createRange(); r.selectNodeContents(e);
     return new Set(Array.from(r.getClientRects(), x => Math.round(x.top))).size; }"""
 
@@ -321,6 +327,7 @@ def test_the_layout_holds_at_1366_and_414(browser, server):  # noqa: F811
         for tab, table in (("报告", "reports"), ("指标", "targets")):
             open_tab(page, tab)
             page.locator(f"#{table}-table a:visible").first.wait_for()
+            page.wait_for_function(SETTLED)  # not greyed out by an update under way
             assert page.evaluate("() => document.documentElement.scrollWidth") <= width, \
                 f"the {table} tab is wider than the screen at {width} px"
             page.screenshot(path=str(SCREENSHOTS / f"{table}_{width}.png"))
