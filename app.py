@@ -2,13 +2,18 @@
 
 It only adapts: the Gradio Blocks are built from an ``Assistant`` by ``assistant/chat_ui.py``;
 the source viewer is a plain page at ``/source/<report-id>?start=..&end=..#<paragraph-id>``
-(``assistant/viewer.py``), one URL per report and paragraph that can be shared."""
+(``assistant/viewer.py``), one URL per report and paragraph that can be shared.
+
+It serves at once: until the index is built (first start) and the search model loaded, every
+address answers with a waiting page that shows the progress and turns into the app by itself
+(``assistant/startup.py``)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 import threading
+from typing import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -22,9 +27,11 @@ from assistant.guard import Guard, LoginLimiter
 from assistant.index import Index
 from assistant.ingest import ingest
 from assistant.labels import labels
-from assistant.library import drop_incoming
+from assistant.library import UPLOAD_SUFFIXES, drop_incoming
 from assistant.render import FONTS, app_css
 from assistant.settings import Settings
+from assistant.startup import Startup, StartupGate
+from assistant.ui_base import page_head
 from assistant.viewer import not_found_page, source_page
 
 log = logging.getLogger("app")
@@ -36,16 +43,37 @@ def main() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
     settings = Settings.from_env()
     assistant = Assistant(settings)
-    for name in drop_incoming(settings):
-        log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
-    if not build_index_if_missing(assistant.index):
-        threading.Thread(target=catch_up, args=(assistant.index,), daemon=True, name="catch-up").start()
-    warm_up(assistant)
+    startup = Startup()
+    app = create_app(settings, assistant, startup)
+    threading.Thread(target=prepare, args=(assistant, startup), daemon=True, name="prepare").start()
     import uvicorn
 
     log.info("serving on http://%s:%s", settings.host, settings.port)
-    uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port,
-                log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def prepare(assistant: Assistant, startup: Startup) -> None:
+    """What happens before the first question, while the waiting page is served: half-finished
+    uploads dropped, the index built if there is none, the model loaded. Then the app is ready."""
+    settings = assistant.settings
+    try:
+        for name in drop_incoming(settings):
+            log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
+        built = build_index_if_missing(assistant.index, startup.indexing)
+        startup.loading()
+        if not built:
+            threading.Thread(target=catch_up, args=(assistant.index,), daemon=True, name="catch-up").start()
+        warm_up(assistant)
+    except AssistantError as e:
+        log.error("the app cannot start: %s", e)
+        startup.failed(e.message(settings.ui_lang))
+        return
+    except Exception as e:  # a bug: the page says so, the log has the traceback
+        log.exception("the app cannot start")
+        startup.failed(labels(settings.ui_lang)["unexpected"].format(kind=type(e).__name__))
+        return
+    startup.ready()
+    log.info("ready")
 
 
 def catch_up(index: Index) -> None:
@@ -60,14 +88,19 @@ def catch_up(index: Index) -> None:
         log.info("caught up with the corpus folder: %s", result.summary())
 
 
-def build_index_if_missing(index: Index) -> bool:
+def build_index_if_missing(index: Index, reports_done: Callable[[int, int], None] | None = None) -> bool:
     """A fresh checkout has no index: build it now, with progress, instead of failing later.
-    True when it did."""
+    ``reports_done(n, total)``: the report being indexed (1-based) of how many. True when it did."""
     if index.is_built():
         return False
     log.info("no index at %s yet: indexing %s (first start only)", index.settings.index_dir,
              index.settings.corpus_dir)
-    result = ingest(index, progress=lambda step: log.info("indexing: %s", step.describe("en")))
+    def progress(step) -> None:
+        log.info("indexing: %s", step.describe("en"))
+        if reports_done and step.stage == "read" and step.total:  # the file being read, 1-based, of how many
+            reports_done(min(step.total, step.done + 1), step.total)
+
+    result = ingest(index, progress=progress)
     for error in result.errors:
         log.warning("%s", error)
     log.info("index built: %s", result.summary())
@@ -82,11 +115,17 @@ def warm_up(assistant: Assistant) -> None:
         log.warning("%s", e)
 
 
-def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
-    """The Gradio UI mounted at / and the source viewer at /source/<report-id>."""
+def create_app(settings: Settings, assistant: Assistant | None = None,
+               startup: Startup | None = None) -> FastAPI:
+    """The Gradio UI mounted at / and the source viewer at /source/<report-id>; while ``startup``
+    is not ready, the waiting page instead (None: ready now)."""
     assistant = assistant or Assistant(settings)
     words = labels(settings.ui_lang)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    if startup is None:
+        startup = Startup()
+        startup.ready()
+    app.add_middleware(StartupGate, startup=startup, words=words)  # inside Guard: its headers apply
     app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
                        refusal=words["login_locked"])
 
@@ -109,7 +148,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     mounted = gr.mount_gradio_app(
         app, blocks, path="/", server_name=settings.host, server_port=settings.port, auth=settings.auth,
         max_file_size=f"{settings.max_upload_mb}mb", footer_links=[], run_history=False, theme=theme,
-        css=app_css())
+        css=app_css(), head=page_head(words, UPLOAD_SUFFIXES))
     # Gradio checks that a file handed to a handler was uploaded (processing_utils._check_allowed)
     # only once the Blocks "has launched", which mount_gradio_app never sets: without this a
     # crafted API call names any file on the server. The upload handler checks again itself.

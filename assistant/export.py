@@ -2,6 +2,12 @@
 Chinese) and Excel .xlsx, one row per statement with its report id, offsets and source-viewer link.
 The CLI (``targets --csv/--xlsx``) and the app's Targets tab both write through here.
 
+The files are for the staff who open them in Excel: column heads and the kind, topic and period
+values are in the interface's language (街道, 时期, 类别 目标/已完成, 领域 经济发展, 2024年上半年).
+The field codes stay documented in one mapping: ``COLUMNS`` in order, each head the label
+``export_<code>`` (labels.py); the .xlsx carries that mapping on its second sheet (字段说明), and
+``export_rows`` keeps the codes and raw values for code (the CLI's --json, the tests).
+
 A cell that starts with = + - @ would be run as a formula by a spreadsheet; report text is data
 (an uploaded report can hold anything), so text cells are written so that it never is."""
 
@@ -15,6 +21,8 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from .labels import ZH
+from .render import target_period
 from .targets import Target
 
 COLUMNS = ("office", "period", "kind", "topic", "metric", "qualifier", "value", "value_max", "unit", "quote",
@@ -29,7 +37,8 @@ _recent_lock = threading.Lock()
 
 
 def export_rows(targets: list[Target]) -> list[dict]:
-    """The exported columns of each statement; whole numbers as int (7, not 7.0), None undisclosed."""
+    """The exported columns of each statement by code, raw values; whole numbers as int (7, not
+    7.0), None undisclosed."""
     rows = []
     for t in targets:
         data = t.to_json()
@@ -41,48 +50,69 @@ def export_rows(targets: list[Target]) -> list[dict]:
     return rows
 
 
-def write_csv(targets: list[Target], path: Path) -> Path:
+def headers(words: dict) -> list[str]:
+    """The column heads in the interface's language, in COLUMNS order."""
+    return [words[f"export_{c}"] for c in COLUMNS]
+
+
+def shown_rows(targets: list[Target], words: dict) -> list[dict]:
+    """``export_rows`` as the files show them: period, kind and topic in words (2024年上半年,
+    目标, 经济发展) instead of codes (2024 H1, target, economy)."""
+    rows = export_rows(targets)
+    for t, row in zip(targets, rows):
+        row["period"] = target_period(t, words)
+        row["kind"] = words.get(f"statement_{t.kind}", t.kind)
+        row["topic"] = words.get(f"topic_{t.topic}", t.topic)
+    return rows
+
+
+def write_csv(targets: list[Target], path: Path, words: dict = ZH) -> Path:
     """UTF-8 with a BOM; an undisclosed value is an empty cell; text that a spreadsheet would read
     as a formula gets a leading apostrophe."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in export_rows(targets):
+        writer.writerow(headers(words))
+        for row in shown_rows(targets, words):
             writer.writerow(["" if v is None else v if c in NUMERIC else _inert(str(v))
                              for c, v in row.items()])
     return path
 
 
-def write_xlsx(targets: list[Target], path: Path) -> Path:
-    """One sheet, the header row frozen; numbers as numbers, text always as text (never a formula)."""
+def write_xlsx(targets: list[Target], path: Path, words: dict = ZH) -> Path:
+    """The statements' sheet, its header row frozen; numbers as numbers, text always as text (never
+    a formula); a second sheet maps each column head to its field code."""
     from openpyxl import Workbook  # only when asked: the CLI and the app start without it
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "targets"
-    sheet.append(COLUMNS)
-    for r, row in enumerate(export_rows(targets), start=2):
+    sheet.title = words["export_sheet"]
+    sheet.append(headers(words))
+    for r, row in enumerate(shown_rows(targets, words), start=2):
         for c, (column, value) in enumerate(row.items(), start=1):
             cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
             if column not in NUMERIC and cell.value is not None:
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
     sheet.freeze_panes = "A2"
+    mapping = book.create_sheet(words["export_columns_sheet"])
+    mapping.append([words["export_head_column"], words["export_head_code"]])
+    for head, code in zip(headers(words), COLUMNS):
+        mapping.append([head, code])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
-    """targets.csv and targets.xlsx in a new sub-folder of ``folder``; sub-folders older than
-    KEEP_EXPORTS_S are removed first. The same statements exported again soon after get the same
-    files (never changed once written, so two users may share them)."""
-    key = (str(folder), tuple(map(id, targets)))  # the entry holds the list: no id is reused meanwhile
+def export_files(targets: list[Target], folder: Path, words: dict = ZH) -> tuple[Path, Path]:
+    """指标.csv and 指标.xlsx (targets.* in English) in a new sub-folder of ``folder``; sub-folders
+    older than KEEP_EXPORTS_S are removed first. The same statements exported again soon after in
+    the same language get the same files (never changed once written, so two users may share them)."""
+    key = (str(folder), words["export_sheet"], tuple(map(id, targets)))  # the entry holds the list: no id reused
     with _recent_lock:
         hit = _recent.get(key)
     if hit and hit[2].exists() and time.time() - hit[1].parent.stat().st_mtime < KEEP_EXPORTS_S / 2:
         return hit[1], hit[2]  # the same statements exported a moment ago: written once, not per page load
-    paths = _export(targets, folder)
+    paths = _export(targets, folder, words)
     with _recent_lock:
         _recent[key] = (targets, *paths)
         while len(_recent) > REUSE:
@@ -90,7 +120,7 @@ def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
     return paths
 
 
-def _export(targets: list[Target], folder: Path) -> tuple[Path, Path]:
+def _export(targets: list[Target], folder: Path, words: dict) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         try:
@@ -99,7 +129,8 @@ def _export(targets: list[Target], folder: Path) -> tuple[Path, Path]:
         except FileNotFoundError:  # removed by another export just now
             pass
     here = Path(tempfile.mkdtemp(dir=folder))
-    return write_csv(targets, here / "targets.csv"), write_xlsx(targets, here / "targets.xlsx")
+    name = words["export_sheet"]  # 指标.csv, 指标.xlsx
+    return write_csv(targets, here / f"{name}.csv", words), write_xlsx(targets, here / f"{name}.xlsx", words)
 
 
 def _inert(text: str) -> str:

@@ -1,5 +1,8 @@
 """Thumbs up / down on answers, kept as JSON lines (data/feedback.jsonl): the question, the
-answer and its citations, so a bad answer can be replayed and added to the eval set."""
+answer and its citations, so a bad answer can be replayed and added to the eval set.
+
+A vote has an id; the reason a user gives after 👎 is written as the same record again with that
+id and its ``reason`` filled in (a line is never rewritten): the last line of an id is the vote."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from .documents import Answer, Filters
@@ -14,10 +18,13 @@ from .documents import Answer, Filters
 _write = threading.Lock()  # one line at a time from the app's worker threads
 MAX_BYTES = 20 * 1024 * 1024  # ~10,000 votes with their answers: a year of a district's use
 log = logging.getLogger(__name__)
+MAX_REASON_CHARS = 1000  # a reason is a sentence or two; more is pasted text
 
 
-def feedback_record(answer: Answer, liked: bool | str, filters: Filters) -> dict:
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "liked": liked,
+def feedback_record(answer: Answer, liked: bool | str, filters: Filters, vote_id: str = "",
+                    reason: str = "") -> dict:
+    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "vote_id": vote_id or uuid.uuid4().hex,
+            "liked": liked, "reason": reason.strip()[:MAX_REASON_CHARS],
             "question": answer.question, "standalone_question": answer.standalone_question,
             "answer": answer.answer, "status": answer.status, "mode": answer.mode,
             "notice": answer.notice,

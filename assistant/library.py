@@ -65,14 +65,16 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
                progress: Sink | None = None,
-               upload_root: Path | None = None, replace: bool = False) -> IngestResult:
+               upload_root: Path | None = None, replace: bool = False,
+               suffixes: tuple[str, ...] = SUFFIXES) -> IngestResult:
     """Read an uploaded file, then put it into the corpus folder under its own name and index it.
     ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
     it is refused before it is read. ``replace``: the user has agreed to replace the report it
-    would overwrite (without it, ReportExistsError)."""
+    would overwrite (without it, ReportExistsError). ``suffixes``: the file types accepted (the app
+    offers UPLOAD_SUFFIXES; another is refused with UnsupportedFileError, in the user's language)."""
     if upload_root is not None:
         upload = check_uploaded(upload, upload_root)
-    name = _checked_name(name or upload.name)
+    name = _checked_name(name or upload.name, suffixes)
     data = _checked_data(settings, upload, name)
     corpus = settings.corpus_dir
     corpus.mkdir(parents=True, exist_ok=True)
@@ -112,10 +114,10 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     return result
 
 
-def _checked_name(name: str) -> str:
+def _checked_name(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> str:
     name = Path(name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
-    if not name or suffix not in SUFFIXES:
+    if not name or suffix not in suffixes:
         raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
                                                                allowed=", ".join(UPLOAD_SUFFIXES)))
     return name

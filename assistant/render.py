@@ -9,12 +9,12 @@ HTML, so the text shows exactly as written."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from pathlib import Path
 
 from .documents import Answer, Citation
+from .labels import LABELS
 from .targets import Target
 
 STATIC = Path(__file__).parent / "static"
@@ -29,12 +29,16 @@ INLINE = re.compile(r"\*\*(.+?)\*\*|\[(\d{1,3})\]")  # the answerers' only inlin
 BULLET = re.compile(r"^\s*[-*•]\s+")
 TABLE_ROW = re.compile(r"^\|.*\|$")  # a Markdown table row: | a | b |
 TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")  # the |---|---| line under the header
-_MARKDOWN_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"})
+# One pass over the text: HTML's special characters and Markdown's syntax characters become
+# character references together (escaping twice turned the "#" of "&#x27;" into "&#35;", so an
+# apostrophe showed as "&#x27;" in the bubble).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+                          **{c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"}})
 
 
 def esc(text: object) -> str:
     """HTML-escape, and make Markdown's syntax characters inert."""
-    return html.escape(str(text), quote=True).translate(_MARKDOWN_CHARS)
+    return str(text).translate(_ESCAPES)
 
 
 def citation_link(c: Citation) -> str:
@@ -49,9 +53,12 @@ def question_html(question: str) -> str:
 def answer_html(answer: Answer) -> str:
     """The answer as one line of HTML: report headings bold, quoted sentences as a list, a
     comparison as a table, each marker [n] a link to the cited paragraph. Markers with no
-    citation (an LLM reply still streaming) stay plain text."""
+    citation (an LLM reply still streaming) stay plain text. How the question was read, when not
+    as typed, heads it (按此理解：…); a not-found answer's closest sections link to the source viewer."""
     cites = {c.n: c for c in answer.citations}
     out = [f'<div class="answer {esc(answer.status)}">']
+    if answer.read_as:
+        out.append(f'<p class="read-as">{esc(read_as_line(answer))}</p>')
     if answer.notice:
         out.append(f'<p class="notice">⚠ {esc(answer.notice)}</p>')
     block, header_done = "", False  # the open list or table ("ul", "table" or ""), its header
@@ -65,7 +72,9 @@ def answer_html(answer: Answer) -> str:
             block = kind
         if not stripped or TABLE_RULE.match(stripped):
             continue
-        if kind == "ul":
+        if answer.closest and stripped.startswith(CLOSEST_PREFIXES):
+            out.append(_closest_line(stripped, answer.closest))
+        elif kind == "ul":
             out.append(f"<li>{_inline(line[BULLET.match(line).end():], cites)}</li>")
         elif kind == "table":
             cell = "td" if header_done else "th"
@@ -78,6 +87,38 @@ def answer_html(answer: Answer) -> str:
     out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
     out.append("</div>")
     return "".join(out)
+
+
+def read_as_line(answer: Answer) -> str:
+    """The line over an answer that was not read as typed, in the answer's language: the question
+    as condensed from the conversation ("按此理解：开元街道2024年养老服务有哪些安排？"), then what
+    else chain.py noted (「今年」按2024年理解); only those notes when the question stood alone."""
+    rewritten = answer.standalone_question
+    if not rewritten or rewritten == answer.question:
+        return answer.read_as
+    for i in (0, 1):  # which language chain.py wrote it in
+        said = LABELS["read_as_question"][i].format(question=rewritten)
+        if answer.read_as.startswith(said):
+            rest = answer.read_as[len(said):].removeprefix(LABELS["list_sep"][i]).strip()
+            line = LABELS["read_as_shown"][i].format(question=rewritten)
+            if not rest:
+                return line
+            return f"{line}（{rest}）" if i == 0 else f"{line} ({rest})"
+    return answer.read_as
+
+
+# the not-found line naming the closest sections, in either language (an answer speaks its
+# question's): (its text before the places, the separator between them)
+CLOSEST_LINES = [(LABELS["not_found_closest"][i].split("{places}")[0], LABELS["place_sep"][i]) for i in (0, 1)]
+CLOSEST_PREFIXES = tuple(prefix for prefix, _ in CLOSEST_LINES)
+
+
+def _closest_line(line: str, closest: list[Citation]) -> str:
+    """「最接近的内容在：A › B；C › D」 with each place a link to that passage in the source viewer."""
+    prefix, sep = next((p, s) for p, s in CLOSEST_LINES if line.startswith(p))
+    links = esc(sep).join(f'<a class="near" href="{esc(c.link)}" target="_blank" rel="noopener">'
+                          f'{esc(" › ".join(p for p in (c.title, c.section) if p))}</a>' for c in closest)
+    return f'<p class="closest">{esc(prefix)}{links}</p>'
 
 
 def _inline(text: str, cites: dict[int, Citation]) -> str:

@@ -74,12 +74,15 @@ APP_START_TIMEOUT_S = 120  # a cold start loads the embedding model and the inde
 
 
 @contextmanager
-def app_server(settings: Settings, world: Path, **env: str):
+def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: bool = True, **env: str):
     """`python app.py` on a free port, on a copy of ``settings``' corpus and index in ``world``
     (tests upload and remove reports; the shared world stays as it was). ``env`` adds
-    ``ASSISTANT_*`` settings. Yields {"url", "world"}; the app's output is in world/app.log."""
+    ``ASSISTANT_*`` settings. ``copy_index=False``: a first start (no index); ``ready=False``:
+    yield as soon as it answers at all (its waiting page), not once it serves the app.
+    Yields {"url", "world"}; the app's output is in world/app.log."""
     shutil.copytree(settings.corpus_dir, world / "corpus")
-    shutil.copytree(settings.index_dir, world / "index")
+    if copy_index:
+        shutil.copytree(settings.index_dir, world / "index")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -100,11 +103,15 @@ def app_server(settings: Settings, world: Path, **env: str):
             try:
                 urllib.request.urlopen(url + "/", timeout=1)
                 break
+            except urllib.error.HTTPError:  # 503: the waiting page of a start still under way
+                if not ready:
+                    break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.perf_counter() - started > APP_START_TIMEOUT_S:
-                    pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n"
-                                f"{(world / 'app.log').read_text()}")
-                time.sleep(0.2)
+                pass
+            if time.perf_counter() - started > APP_START_TIMEOUT_S:
+                pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n"
+                            f"{(world / 'app.log').read_text()}")
+            time.sleep(0.2)
         print(f"\napp served after {time.perf_counter() - started:.1f} s")
         yield {"url": url, "world": world}
     finally:
