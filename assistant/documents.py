@@ -5,7 +5,7 @@ always point into ``Report.text``, the text as read from the file."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Iterator
 from urllib.parse import quote
 
@@ -247,6 +247,14 @@ class Answer:
         for cite_data, obj in zip(data["citations"], self.citations):
             cite_data["link"] = obj.link
         return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Answer":
+        """The Answer ``to_json`` wrote (a saved chat, a vote): fields it does not know are dropped."""
+        known = {f.name for f in fields(cls)} - {"citations"}
+        cite_fields = {f.name for f in fields(Citation)}
+        citations = [Citation(**{k: v for k, v in c.items() if k in cite_fields}) for c in data.get("citations", [])]
+        return cls(**{k: v for k, v in data.items() if k in known}, citations=citations)
 
     def __add__(self, later: "Answer") -> "Answer":
         """A streamed answer's chunks are each the whole answer so far: the later one wins."""

@@ -3,7 +3,9 @@ Chinese) and Excel .xlsx, one row per statement with its report id, offsets and 
 The CLI (``targets --csv/--xlsx``) and the app's Targets tab both write through here.
 
 A cell that starts with = + - @ would be run as a formula by a spreadsheet; report text is data
-(an uploaded report can hold anything), so text cells are written so that it never is."""
+(an uploaded report can hold anything), so text cells are written so that it never is. A link is
+written absolute when ASSISTANT_PUBLIC_URL is set (``public_link``: Settings.public_link), so it
+opens from Excel; a relative /source/... link has no page to be relative to there."""
 
 from __future__ import annotations
 
@@ -23,12 +25,17 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 KEEP_EXPORTS_S = 600  # a download is copied into Gradio's cache at once; older files are litter
 
 
-def export_rows(targets: list[Target]) -> list[dict]:
+def _same(link: str) -> str:
+    return link
+
+
+def export_rows(targets: list[Target], public_link=_same) -> list[dict]:
     """The exported columns of each statement; whole numbers as int (7, not 7.0), None undisclosed."""
     rows = []
     for t in targets:
         data = t.to_json()
         row = {c: data[c] for c in COLUMNS}
+        row["link"] = public_link(row["link"])
         for c in ("value", "value_max"):
             if isinstance(row[c], float) and row[c].is_integer():
                 row[c] = int(row[c])
@@ -36,20 +43,20 @@ def export_rows(targets: list[Target]) -> list[dict]:
     return rows
 
 
-def write_csv(targets: list[Target], path: Path) -> Path:
+def write_csv(targets: list[Target], path: Path, public_link=_same) -> Path:
     """UTF-8 with a BOM; an undisclosed value is an empty cell; text that a spreadsheet would read
     as a formula gets a leading apostrophe."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
-        for row in export_rows(targets):
+        for row in export_rows(targets, public_link):
             writer.writerow(["" if v is None else v if c in NUMERIC else _inert(str(v))
                              for c, v in row.items()])
     return path
 
 
-def write_xlsx(targets: list[Target], path: Path) -> Path:
+def write_xlsx(targets: list[Target], path: Path, public_link=_same) -> Path:
     """One sheet, the header row frozen; numbers as numbers, text always as text (never a formula)."""
     from openpyxl import Workbook  # only when asked: the CLI and the app start without it
 
@@ -57,18 +64,20 @@ def write_xlsx(targets: list[Target], path: Path) -> Path:
     sheet = book.active
     sheet.title = "targets"
     sheet.append(COLUMNS)
-    for r, row in enumerate(export_rows(targets), start=2):
+    for r, row in enumerate(export_rows(targets, public_link), start=2):
         for c, (column, value) in enumerate(row.items(), start=1):
             cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
             if column not in NUMERIC and cell.value is not None:
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
+            if column == "link" and str(value).startswith(("http://", "https://")):
+                cell.hyperlink = value  # opens the source viewer from Excel
     sheet.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
+def export_files(targets: list[Target], folder: Path, public_link=_same) -> tuple[Path, Path]:
     """targets.csv and targets.xlsx in a new sub-folder of ``folder`` (two users exporting at once
     get their own files); sub-folders older than KEEP_EXPORTS_S are removed first."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +88,8 @@ def export_files(targets: list[Target], folder: Path) -> tuple[Path, Path]:
         except FileNotFoundError:  # removed by another export just now
             pass
     here = Path(tempfile.mkdtemp(dir=folder))
-    return write_csv(targets, here / "targets.csv"), write_xlsx(targets, here / "targets.xlsx")
+    return (write_csv(targets, here / "targets.csv", public_link),
+            write_xlsx(targets, here / "targets.xlsx", public_link))
 
 
 def _inert(text: str) -> str:
