@@ -2,7 +2,11 @@
 
 It only adapts: the Gradio Blocks are built from an ``Assistant`` by ``assistant/chat_ui.py``;
 the source viewer is a plain page at ``/source/<report-id>?start=..&end=..#<paragraph-id>``
-(``assistant/viewer.py``), one URL per report and paragraph that can be shared."""
+(``assistant/viewer.py``), one URL per report and paragraph that can be shared.
+
+Logins are checked against the accounts of the team's database (``assistant/access.py``), or
+ASSISTANT_AUTH's single admin; with neither, the app is open to this machine only and refuses to
+start on any other address."""
 
 from __future__ import annotations
 
@@ -15,15 +19,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount
 
+from assistant.access import Access
 from assistant.chain import Assistant
 from assistant.chat_ui import ChatUI
+from assistant.db import Database
 from assistant.errors import AssistantError
 from assistant.guard import Guard, LoginLimiter
 from assistant.index import Index
 from assistant.ingest import ingest
 from assistant.labels import labels
 from assistant.library import drop_incoming
-from assistant.render import FONTS, app_css
+from assistant.render import FONTS, app_css, copy_script
 from assistant.settings import Settings
 from assistant.viewer import not_found_page, source_page
 
@@ -35,6 +41,13 @@ def main() -> None:
     for name in ("app", "assistant"):
         logging.getLogger(name).setLevel(logging.INFO)
     settings = Settings.from_env()
+    access = Access.open(settings, Database(settings.database_path))
+    try:
+        access.check_listening(settings.host)
+    except AssistantError as e:
+        log.error("%s", e)
+        raise SystemExit(2) from None
+    log.info("%s", _login_mode(access))
     assistant = Assistant(settings)
     for name in drop_incoming(settings):
         log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
@@ -44,8 +57,15 @@ def main() -> None:
     import uvicorn
 
     log.info("serving on http://%s:%s", settings.host, settings.port)
-    uvicorn.run(create_app(settings, assistant), host=settings.host, port=settings.port,
+    uvicorn.run(create_app(settings, assistant, access), host=settings.host, port=settings.port,
                 log_level="warning")
+
+
+def _login_mode(access: Access) -> str:
+    if not access.login_required:
+        return ("no accounts and no ASSISTANT_AUTH: open to this machine only (127.0.0.1); add one with: "
+                "python -m assistant users add NAME --role admin")
+    return f"login required: accounts in {access.db.path}" + (" and ASSISTANT_AUTH's admin" if access.settings.auth else "")
 
 
 def catch_up(index: Index) -> None:
@@ -83,9 +103,10 @@ def warm_up(assistant: Assistant) -> None:
         log.warning("%s", e)
 
 
-def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
+def create_app(settings: Settings, assistant: Assistant | None = None, access: Access | None = None) -> FastAPI:
     """The Gradio UI mounted at / and the source viewer at /source/<report-id>."""
     assistant = assistant or Assistant(settings)
+    access = access or Access.open(settings, Database(settings.database_path))
     words = labels(settings.ui_lang)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
@@ -93,7 +114,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     @app.get("/source/{report_id:path}", response_class=HTMLResponse)
     def source(report_id: str, request: Request, start: str = "", end: str = ""):
-        if settings.auth and not _logged_in(request, app):
+        if access.user(_session_user(request, app)) is None:  # the same login as the chat, still an account
             return RedirectResponse("/", status_code=303)
         nonce = secrets.token_urlsafe(16)
         headers = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; "
@@ -106,11 +127,11 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     theme = gr.themes.Default(font=[f.strip('" ') for f in FONTS.split(",")],
                               font_mono=["ui-monospace", "monospace"])  # local fonts: no network
-    blocks = ChatUI(assistant, words).build()
+    blocks = ChatUI(assistant, words, access).build()
     mounted = gr.mount_gradio_app(
-        app, blocks, path="/", server_name=settings.host, server_port=settings.port, auth=settings.auth,
-        max_file_size=f"{settings.max_upload_mb}mb", footer_links=[], run_history=False, theme=theme,
-        css=app_css())
+        app, blocks, path="/", server_name=settings.host, server_port=settings.port,
+        auth=access.login if access.login_required else None, max_file_size=f"{settings.max_upload_mb}mb",
+        footer_links=[], run_history=False, theme=theme, css=app_css(), head=f"<script>{copy_script()}</script>")
     # Gradio checks that a file handed to a handler was uploaded (processing_utils._check_allowed)
     # only once the Blocks "has launched", which mount_gradio_app never sets: without this a
     # crafted API call names any file on the server. The upload handler checks again itself.
@@ -123,12 +144,13 @@ def _int(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-def _logged_in(request: Request, app: FastAPI) -> bool:
-    """The source viewer asks for the same login as the chat: Gradio's session cookie."""
+def _session_user(request: Request, app: FastAPI) -> str | None:
+    """Who the request's Gradio session cookie logged in (the source viewer asks for the same
+    login as the chat), None without one."""
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
     token = (request.cookies.get(f"access-token-{gradio_app.cookie_id}")
              or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
-    return token in gradio_app.tokens
+    return gradio_app.tokens.get(token) if token else None
 
 
 if __name__ == "__main__":

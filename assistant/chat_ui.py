@@ -1,7 +1,11 @@
 """The Gradio interface, as an adapter in the smolagents style: ``ChatUI(assistant, words)`` builds
 the Blocks, one builder per tab, and its event handlers are methods that turn the assistant's
 results into chat messages and HTML (render.py) and its typed errors into warnings. No retrieval,
-parsing or choice logic lives here (choices.py holds the last, without Gradio)."""
+parsing or choice logic lives here (choices.py holds the last, without Gradio).
+
+Every handler first asks ``allowed(request, action)``: the request's user (Gradio's login) and
+their role, checked on the server by access.py whatever the page shows. The saved chats, the copy
+and Word buttons and the 👎 comment are chats_ui.py's; the admin tab and the audit admin_ui.py's."""
 
 from __future__ import annotations
 
@@ -13,12 +17,16 @@ from pathlib import Path
 import gradio as gr
 from gradio.utils import get_upload_folder
 
+from .access import Access
+from .accounts import User
+from .admin_ui import AdminTab
+from .audit import Actor
 from .chain import Assistant
+from .chats_ui import ChatsPanel
 from .choices import chat_choices, kept_target_filters, report_rows, still_there, target_choices
 from .documents import Answer, Filters
 from .errors import AssistantError, ReportExistsError
 from .export import export_files
-from .feedback import feedback_record, record_feedback
 from .labels import error_message
 from .library import UPLOAD_SUFFIXES, add_report, remove_report
 from .render import TARGET_COLUMNS, answer_html, question_html, sources_html, target_rows, targets_count_html
@@ -31,9 +39,10 @@ PRIVATE = "private"  # every event: callable by the page, described to no one
 
 
 class ChatUI:
-    def __init__(self, assistant: Assistant, words: dict) -> None:
-        self.assistant, self.words = assistant, words
+    def __init__(self, assistant: Assistant, words: dict, access: Access) -> None:
+        self.assistant, self.words, self.access = assistant, words, access
         self.settings, self.index = assistant.settings, assistant.index
+        self.chats, self.admin = ChatsPanel(self, EXPORTS), AdminTab(self)
 
     # --- building -------------------------------------------------------------------------------
     def build(self) -> gr.Blocks:
@@ -44,6 +53,7 @@ class ChatUI:
             self.turns = gr.State([])  # one entry per answer: its chat index, the Answer, the filters used
             gr.HTML(f'<div class="app-head"><h1>{html.escape(words["title"])}</h1>'
                     f'<p>{html.escape(words["subtitle"])}</p></div>')
+            self.chats.sidebar()
             with gr.Tabs():
                 with gr.Tab(words["tab_chat"], id="chat"):
                     self._chat_tab()
@@ -51,12 +61,16 @@ class ChatUI:
                     self._reports_tab()
                 with gr.Tab(words["tab_targets"], id="targets") as self.targets_tab:
                     self._targets_tab()
+                with gr.Tab(words["tab_admin"], id="admin", visible=False) as self.admin_tab:
+                    self.admin.build()
             self.pending = gr.State(None)  # an upload waiting for the user to confirm its replacement
             self._wire()
             # Everything that shows the corpus is filled in when a page loads (after login): the
             # page's config, which the login page carries too, holds no office, title or id.
             demo.load(self.on_load, None, [*self.listings, self.t_office, self.t_year, self.t_topic,
                                            *self.t_view], api_visibility=PRIVATE)
+            self.chats.wire(demo)
+            self.admin.wire(demo)
         return demo
 
     def _chat_tab(self) -> None:
@@ -83,6 +97,7 @@ class ChatUI:
                                                placeholder=words["question_placeholder"],
                                                lines=1, max_lines=4, submit_btn=words["send"])
                     self.clear = gr.Button(words["clear"], elem_id="clear", scale=1, min_width=90)
+                self.chats.comment_box()
             with gr.Column(scale=2, min_width=320):
                 self.sources = gr.HTML(sources_html(None, words), elem_id="sources")
 
@@ -101,6 +116,7 @@ class ChatUI:
                 self.remove_choice = gr.Dropdown([], value=None, label=words["remove_choice"],
                                                  elem_id="remove-choice")
                 self.remove = gr.Button(words["remove"], variant="stop", elem_id="remove")
+        self.admin.audit_table()
 
     def _targets_tab(self) -> None:
         words = self.words
@@ -138,12 +154,12 @@ class ChatUI:
                                self.phase_filter],
                        outputs=[self.chatbot, self.sources, self.turns, self.question],
                        concurrency_limit=self.settings.answer_concurrency, concurrency_id="ask", **private)
-        self.question.submit(self.ask, **chat_io)
-        self.chatbot.example_select(example_text, None, self.question, **private).then(self.ask, **chat_io)
+        self.asked = [self.question.submit(self.ask, **chat_io),  # chats_ui saves each answer after them
+                      self.chatbot.example_select(example_text, None, self.question, **private).then(
+                          self.ask, **chat_io)]
         self.clear.click(lambda: ([], sources_html(None, words), [], ""),
                          outputs=[self.chatbot, self.sources, self.turns, self.question], **private)
         self.chatbot.clear(lambda: (sources_html(None, words), []), outputs=[self.sources, self.turns], **private)
-        self.chatbot.like(self.on_like, [self.turns], [self.turns], **private)
         t_filters = [self.t_office, self.t_year, self.t_half, self.t_kind, self.t_topic, self.t_text]
         self.t_view = t_view = [self.t_table, self.t_count, self.t_csv, self.t_xlsx]
         for box in t_filters[:-1]:  # .input: a user's choice, not the choices refreshed below
@@ -162,6 +178,18 @@ class ChatUI:
                           self.listings, **private)
 
     # --- handlers -------------------------------------------------------------------------------
+    def allowed(self, request: gr.Request | None, action: str) -> User:
+        """The request's user if their role allows ``action``; else the request fails with the
+        reason (gr.Error): a crafted call is refused as a click on a hidden button would be."""
+        try:
+            return self.access.require(getattr(request, "username", None), action)
+        except AssistantError as e:
+            raise gr.Error(html.escape(error_message(e, self.words))) from None
+
+    def actor(self, request: gr.Request | None, action: str) -> Actor:
+        """Who changes the reports, for library.py to check against each report's office and audit."""
+        return Actor(self.allowed(request, action), self.access.db)
+
     def warn(self, template: str, **values) -> None:
         """A warning toast (toasts render HTML: what we pass in is escaped)."""
         gr.Warning(html.escape(template.format(**{k: str(v) for k, v in values.items()})))
@@ -175,7 +203,9 @@ class ChatUI:
                 gr.update(choices=now.offices, value=still_there(picked_offices, now.offices)),
                 gr.update(choices=now.years, value=still_there(picked_years, now.years)))
 
-    def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str):
+    def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str,
+            request: gr.Request):
+        self.allowed(request, "ask")
         filters = Filters(offices=tuple(offices or ()), years=tuple(int(y) for y in years or ()),
                           phase=phase or "")
         history = [t["answer"].standalone_question or t["answer"].question for t in turns]
@@ -200,46 +230,41 @@ class ChatUI:
         turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
         yield chat, sources_html(answer, self.words), turns, ""
 
-    def on_load(self):
+    def on_load(self, request: gr.Request):
         """A page opened: the reports, the filters and the Targets tab as they are now."""
+        self.allowed(request, "read")
         choices = target_choices(all_targets(self.index), self.words)
         return (*self.refreshed(), gr.update(choices=choices.offices, value=[]),
                 gr.update(choices=choices.years, value=""), gr.update(choices=choices.topics, value=""),
-                *self.targets_view([], "", "", "", "", ""))
-
-    def on_like(self, turns: list, data: gr.LikeData) -> list:
-        """One vote per answer and session: a vote is stored when it changes, not at every click."""
-        at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = next((t for t in turns if t["index"] == at), None)
-        if turn is None or turn.get("vote") == data.liked:
-            return turns
-        record_feedback(self.settings.feedback_path, feedback_record(turn["answer"], data.liked, turn["filters"]))
-        return [{**t, "vote": data.liked} if t is turn else t for t in turns]
+                *self.targets_view([], "", "", "", "", "", request))
 
     def on_upload(self, files: list[str] | None, picked_offices: list, picked_years: list,
-                  progress=gr.Progress()):
+                  request: gr.Request, progress=gr.Progress()):
+        actor = self.actor(request, "upload")
         pending = None
         for file in files or []:
-            pending = self._add(Path(file), False, progress) or pending
+            pending = self._add(Path(file), False, progress, actor) or pending
         return self._after_upload(pending, picked_offices, picked_years)
 
-    def on_replace(self, pending: str | None, picked_offices: list, picked_years: list, progress=gr.Progress()):
+    def on_replace(self, pending: str | None, picked_offices: list, picked_years: list, request: gr.Request,
+                   progress=gr.Progress()):
         """The user confirmed: the upload replaces the report it collided with."""
+        actor = self.actor(request, "replace")
         if pending:
-            self._add(Path(pending), True, progress)
+            self._add(Path(pending), True, progress, actor)
         return self._after_upload(None, picked_offices, picked_years)
 
     def _after_upload(self, pending, picked_offices, picked_years):
         return (None, pending, gr.update(visible=pending is not None),
                 *self.refreshed(picked_offices, picked_years))
 
-    def _add(self, file: Path, replace: bool, progress) -> str | None:
+    def _add(self, file: Path, replace: bool, progress, actor: Actor) -> str | None:
         """Add one uploaded file; its path when it waits for the user to confirm a replacement."""
         words, name = self.words, file.name
         try:
             result = add_report(self.settings, self.index, file, name, replace=replace,
                                 progress=lambda fraction, what: progress(fraction, desc=what),
-                                upload_root=Path(get_upload_folder()))
+                                upload_root=Path(get_upload_folder()), actor=actor)
         except ReportExistsError as e:
             self.warn("{message}", message=error_message(e, words))
             return str(file)
@@ -259,21 +284,24 @@ class ChatUI:
             gr.Info(html.escape(words["unchanged"].format(name=name)))
         return None
 
-    def on_remove(self, report_id: str | None, picked_offices: list, picked_years: list):
+    def on_remove(self, report_id: str | None, picked_offices: list, picked_years: list, request: gr.Request):
+        actor = self.actor(request, "remove")
         if not report_id:
             self.warn(self.words["nothing_selected"])
             return self.refreshed(picked_offices, picked_years)
         try:
             title = self.index.report(report_id).title
-            where = remove_report(self.settings, self.index, report_id)
+            where = remove_report(self.settings, self.index, report_id, actor=actor)
         except AssistantError as e:
             self.warn(self.words["failed"], error=error_message(e, self.words))
             return self.refreshed(picked_offices, picked_years)
         gr.Info(html.escape(self.words["removed"].format(title=title, where=where or "-")))
         return self.refreshed(picked_offices, picked_years)
 
-    def targets_view(self, offices: list, year: str, half: str, kind: str, topic: str, text: str):
+    def targets_view(self, offices: list, year: str, half: str, kind: str, topic: str, text: str,
+                     request: gr.Request):
         """The Targets tab for these filters: rows, count, and the rows as CSV and Excel files."""
+        self.allowed(request, "export")
         every = all_targets(self.index)
         try:
             shown = filter_targets(every, tuple(offices or ()), kind or "", topic or "",
@@ -281,16 +309,19 @@ class ChatUI:
         except AssistantError as e:
             self.warn(self.words["failed"], error=error_message(e, self.words))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        csv_path, xlsx_path = export_files(shown, EXPORTS)
+        csv_path, xlsx_path = export_files(shown, EXPORTS, self.settings.public_link)
         return (target_rows(shown, self.words), targets_count_html(len(shown), len(every), self.words),
                 str(csv_path), str(xlsx_path))
 
-    def targets_refreshed(self, offices: list, year: str, half: str, kind: str, topic: str, text: str):
+    def targets_refreshed(self, offices: list, year: str, half: str, kind: str, topic: str, text: str,
+                          request: gr.Request):
         """The filters' choices as the reports are now (a choice that went away is dropped), then the view."""
+        self.allowed(request, "export")
         choices = target_choices(all_targets(self.index), self.words)
         offices, year, topic = kept_target_filters(choices, offices, year, topic)
         return (gr.update(choices=choices.offices, value=offices), gr.update(choices=choices.years, value=year),
-                gr.update(choices=choices.topics, value=topic), *self.targets_view(offices, year, half, kind, topic, text))
+                gr.update(choices=choices.topics, value=topic),
+                *self.targets_view(offices, year, half, kind, topic, text, request))
 
 
 def example_text(data: gr.SelectData) -> str:

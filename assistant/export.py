@@ -79,7 +79,15 @@ def write_xlsx(targets: list[Target], path: Path, public_link=_same) -> Path:
 
 def export_files(targets: list[Target], folder: Path, public_link=_same) -> tuple[Path, Path]:
     """targets.csv and targets.xlsx in a new sub-folder of ``folder`` (two users exporting at once
-    get their own files); sub-folders older than KEEP_EXPORTS_S are removed first."""
+    get their own files)."""
+    here = fresh_folder(folder)
+    return (write_csv(targets, here / "targets.csv", public_link),
+            write_xlsx(targets, here / "targets.xlsx", public_link))
+
+
+def fresh_folder(folder: Path) -> Path:
+    """A new sub-folder of ``folder`` for one download; sub-folders older than KEEP_EXPORTS_S
+    are removed first."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         try:
@@ -87,9 +95,7 @@ def export_files(targets: list[Target], folder: Path, public_link=_same) -> tupl
                 shutil.rmtree(old, ignore_errors=True)
         except FileNotFoundError:  # removed by another export just now
             pass
-    here = Path(tempfile.mkdtemp(dir=folder))
-    return (write_csv(targets, here / "targets.csv", public_link),
-            write_xlsx(targets, here / "targets.xlsx", public_link))
+    return Path(tempfile.mkdtemp(dir=folder))
 
 
 def _inert(text: str) -> str:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from .documents import Answer, Citation
+from .footnotes import plain_text
 from .targets import Target
 
 STATIC = Path(__file__).parent / "static"
@@ -78,6 +79,21 @@ def answer_html(answer: Answer) -> str:
     out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
     out.append("</div>")
     return "".join(out)
+
+
+def copy_bar_html(answer: Answer, words: dict, public_link=lambda link: link) -> str:
+    """The copy button under an answer, carrying what it copies: the answer as plain text with
+    numbered footnotes (footnotes.plain_text), one hidden span per line. Chat messages are
+    sanitised (no data- attributes, no scripts): static/copy.js finds the spans by class."""
+    lines = "".join(f'<span class="l">{esc(line)}</span>'
+                    for line in plain_text(answer, public_link).rstrip("\n").split("\n"))
+    return (f'<div class="copy-bar"><button type="button" class="copy-answer">{esc(words["copy_answer"])}</button>'
+            f'<span class="copy-text" hidden>{lines}</span>'
+            f'<span class="copy-done" hidden>{esc(words["copied"])}</span></div>')
+
+
+def copy_script() -> str:
+    return (STATIC / "copy.js").read_text(encoding="utf-8")
 
 
 def _inline(text: str, cites: dict[int, Citation]) -> str:
