@@ -38,7 +38,7 @@ class ChatsPanel:
     def sidebar(self) -> None:
         words = self.words
         self.state = gr.State(dict(NEW_CHAT))
-        with gr.Sidebar(label=words["chats"], open=True, elem_id="chats-sidebar"):
+        with gr.Sidebar(label=words["chats"], open=False, elem_id="chats-sidebar"):
             self.who = gr.HTML("", elem_id="who")
             self.new = gr.Button(words["chat_new"], elem_id="chat-new", size="sm")
             self.list = gr.Radio([], value=None, label=words["chats"], info=words["chats_empty"],
