@@ -4,6 +4,10 @@ It only adapts: the Gradio Blocks are built from an ``Assistant`` by ``assistant
 the source viewer is a plain page at ``/source/<report-id>?start=..&end=..#<paragraph-id>``
 (``assistant/viewer.py``), one URL per report and paragraph that can be shared.
 
+It serves at once: until the index is built (first start) and the search model loaded, every
+address answers with a waiting page that shows the progress and turns into the app by itself
+(``assistant/startup.py``).
+
 Logins are checked against the accounts of the team's database (``assistant/access.py``), or
 ASSISTANT_AUTH's single admin; with neither, the app is open to this machine only and refuses to
 start on any other address."""
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from typing import Callable
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -26,11 +31,13 @@ from assistant.db import Database
 from assistant.errors import AssistantError
 from assistant.guard import Guard, LoginLimiter
 from assistant.index import Index
-from assistant.ingest import ingest
+from assistant.ingest import discover, ingest
 from assistant.labels import labels
-from assistant.library import drop_incoming
+from assistant.library import UPLOAD_SUFFIXES, drop_incoming
 from assistant.render import FONTS, app_css, copy_script
 from assistant.settings import Settings
+from assistant.startup import Startup, StartupGate
+from assistant.ui_base import page_head
 from assistant.viewer import not_found_page, source_page
 
 log = logging.getLogger("app")
@@ -49,16 +56,37 @@ def main() -> None:
         raise SystemExit(2) from None
     log.info("%s", _login_mode(access))
     assistant = Assistant(settings)
-    for name in drop_incoming(settings):
-        log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
-    if not build_index_if_missing(assistant.index):
-        threading.Thread(target=catch_up, args=(assistant.index,), daemon=True, name="catch-up").start()
-    warm_up(assistant)
+    startup = Startup()
+    app = create_app(settings, assistant, startup, access)
+    threading.Thread(target=prepare, args=(assistant, startup), daemon=True, name="prepare").start()
     import uvicorn
 
     log.info("serving on http://%s:%s", settings.host, settings.port)
-    uvicorn.run(create_app(settings, assistant, access), host=settings.host, port=settings.port,
-                log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def prepare(assistant: Assistant, startup: Startup) -> None:
+    """What happens before the first question, while the waiting page is served: half-finished
+    uploads dropped, the index built if there is none, the model loaded. Then the app is ready."""
+    settings = assistant.settings
+    try:
+        for name in drop_incoming(settings):
+            log.warning("dropped %s: an upload that did not finish (the process stopped during it)", name)
+        built = build_index_if_missing(assistant.index, startup.indexing)
+        startup.loading()
+        if not built:
+            threading.Thread(target=catch_up, args=(assistant.index,), daemon=True, name="catch-up").start()
+        warm_up(assistant)
+    except AssistantError as e:
+        log.error("the app cannot start: %s", e)
+        startup.failed(e.message(settings.ui_lang))
+        return
+    except Exception as e:  # a bug: the page says so, the log has the traceback
+        log.exception("the app cannot start")
+        startup.failed(labels(settings.ui_lang)["unexpected"].format(kind=type(e).__name__))
+        return
+    startup.ready()
+    log.info("ready")
 
 
 def _login_mode(access: Access) -> str:
@@ -80,15 +108,21 @@ def catch_up(index: Index) -> None:
         log.info("caught up with the corpus folder: %s", result.summary())
 
 
-def build_index_if_missing(index: Index) -> bool:
+def build_index_if_missing(index: Index, reports_done: Callable[[int, int], None] | None = None) -> bool:
     """A fresh checkout has no index: build it now, with progress, instead of failing later.
-    True when it did."""
+    ``reports_done(n, total)``: the report being indexed (1-based) of how many. True when it did."""
     if index.is_built():
         return False
     log.info("no index at %s yet: indexing %s (first start only)", index.settings.index_dir,
              index.settings.corpus_dir)
-    result = ingest(index, progress=lambda fraction, name: log.info("indexing [%3.0f%%] %s",
-                                                                    fraction * 100, name))
+    total = len(list(discover(index.settings.corpus_dir)))
+
+    def progress(fraction: float, name: str) -> None:
+        log.info("indexing [%3.0f%%] %s", fraction * 100, name)
+        if reports_done:  # ingest tells the share read so far, before each report and when done
+            reports_done(total if fraction >= 1 else min(total, round(fraction * total) + 1), total)
+
+    result = ingest(index, progress=progress)
     for error in result.errors:
         log.warning("%s", error)
     log.info("index built: %s", result.summary())
@@ -103,12 +137,18 @@ def warm_up(assistant: Assistant) -> None:
         log.warning("%s", e)
 
 
-def create_app(settings: Settings, assistant: Assistant | None = None, access: Access | None = None) -> FastAPI:
-    """The Gradio UI mounted at / and the source viewer at /source/<report-id>."""
+def create_app(settings: Settings, assistant: Assistant | None = None,
+               startup: Startup | None = None, access: Access | None = None) -> FastAPI:
+    """The Gradio UI mounted at / and the source viewer at /source/<report-id>; while ``startup``
+    is not ready, the waiting page instead (None: ready now)."""
     assistant = assistant or Assistant(settings)
     access = access or Access.open(settings, Database(settings.database_path))
     words = labels(settings.ui_lang)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    if startup is None:
+        startup = Startup()
+        startup.ready()
+    app.add_middleware(StartupGate, startup=startup, words=words)  # inside Guard: its headers apply
     app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
                        refusal=words["login_locked"])
 
@@ -131,7 +171,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None, access: A
     mounted = gr.mount_gradio_app(
         app, blocks, path="/", server_name=settings.host, server_port=settings.port,
         auth=access.login if access.login_required else None, max_file_size=f"{settings.max_upload_mb}mb",
-        footer_links=[], run_history=False, theme=theme, css=app_css(), head=f"<script>{copy_script()}</script>")
+        footer_links=[], run_history=False, theme=theme, css=app_css(),
+        head=page_head(words, UPLOAD_SUFFIXES) + f"<script>{copy_script()}</script>")
     # Gradio checks that a file handed to a handler was uploaded (processing_utils._check_allowed)
     # only once the Blocks "has launched", which mount_gradio_app never sets: without this a
     # crafted API call names any file on the server. The upload handler checks again itself.

@@ -15,8 +15,7 @@ from .candidates import add_candidate, candidate_item, parse_facts, support_choi
 from .errors import AssistantError
 from .feedback import get_vote, mark_candidate, votes
 from .labels import error_message
-
-PRIVATE = "private"
+from .ui_base import PRIVATE, info, warn
 SHORT = 160  # characters of an answer the review table shows; the whole one is in the database
 
 
@@ -86,18 +85,17 @@ class AdminTab:
         self.r_pick.input(self.on_pick, [self.r_pick], [self.r_support, self.r_facts, self.r_unanswerable], **private)
         self.r_add.click(self.on_add_candidate, [self.r_pick, self.r_facts, self.r_support, self.r_unanswerable],
                          review_out, **private).then(self.review_view, review_in, review_out, **private)
-        ui.table.change(self.audit_view, None, self.audit, **private)  # after every upload and removal
-        demo.load(self.on_load, None, [ui.admin_tab, ui.upload, ui.remove_choice, ui.remove, self.audit,
-                                       *user_out], **private)
+        ui.reports.table.change(self.audit_view, None, self.audit, **private)  # after every upload and removal
+        demo.load(self.on_load, None, [ui.admin_tab, ui.reports.actions, self.audit, *user_out], **private)
 
     # --- handlers -------------------------------------------------------------------------------
     def on_load(self, request: gr.Request):
-        """What this user's role is offered: the admin tab, the upload and remove controls."""
+        """What this user's role is offered: the admin tab; the Reports tab's upload, remove and
+        restore controls (hidden until this says so: a reader never sees them)."""
         user = self.ui.allowed(request, "read")
         edits, admin = may(user, "upload"), may(user, "users")
         users = self._users() if admin else (gr.skip(),) * 4
-        return (gr.update(visible=admin), gr.update(visible=edits), gr.update(visible=edits),
-                gr.update(visible=edits), self.audit_view(request), *users)
+        return (gr.update(visible=admin), gr.update(visible=edits), self.audit_view(request), *users)
 
     def audit_view(self, request: gr.Request):
         self.ui.allowed(request, "audit")
@@ -109,7 +107,7 @@ class AdminTab:
         self.ui.allowed(request, "users")
         try:
             user = accounts.add_user(self.db, name, password, role, office or "")
-            gr.Info(html.escape(self.words["user_added"].format(name=user.name, role=self.words[f"role_{user.role}"])))
+            info(self.words, self.words["user_added"], name=user.name, role=self.words[f"role_{user.role}"])
         except AssistantError as e:
             self._warn(e)
         return self._users()
@@ -118,7 +116,7 @@ class AdminTab:
         self.ui.allowed(request, "users")
         try:
             accounts.set_password(self.db, name or "", password)
-            gr.Info(html.escape(self.words["user_password_set"].format(name=name)))
+            info(self.words, self.words["user_password_set"], name=name)
         except AssistantError as e:
             self._warn(e)
         return self._users()
@@ -127,7 +125,7 @@ class AdminTab:
         self.ui.allowed(request, "users")
         try:
             accounts.remove_user(self.db, name or "")
-            gr.Info(html.escape(self.words["user_removed"].format(name=name)))
+            info(self.words, self.words["user_removed"], name=name)
         except AssistantError as e:
             self._warn(e)
         return self._users()
@@ -156,7 +154,7 @@ class AdminTab:
     def on_add_candidate(self, vote_id, facts: str, support: list, unanswerable: bool, request: gr.Request):
         self.ui.allowed(request, "review")
         if vote_id is None:
-            gr.Warning(html.escape(self.words["review_pick"]))
+            warn(self.words, self.words["review_pick"])
             return gr.skip(), gr.skip(), gr.skip()
         try:
             vote = get_vote(self.db, int(vote_id))
@@ -165,7 +163,7 @@ class AdminTab:
             path = self.ui.settings.candidates_path
             add_candidate(path, item)
             mark_candidate(self.db, vote.id, item["id"])
-            gr.Info(html.escape(self.words["review_added"].format(id=item["id"], path=path)))
+            info(self.words, self.words["review_added"], id=item["id"], path=path)
         except AssistantError as e:
             self._warn(e)
         return gr.skip(), gr.skip(), gr.skip()
@@ -180,7 +178,7 @@ class AdminTab:
                 gr.update(choices=offices), "")
 
     def _warn(self, error: AssistantError) -> None:
-        gr.Warning(html.escape(error_message(error, self.words)))
+        warn(self.words, "{message}", message=error_message(error, self.words))
 
 
 def _short(text: str) -> str:

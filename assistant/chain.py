@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableBranch, RunnableGenerator, Runnable
 from .catalog import CatalogAnswerer
 from .comparison import ComparisonAnswerer
 from .conversation import clean_question, condense
-from .documents import Answer, Filters
+from .documents import Answer, Citation, Filters
 from .embeddings import make_embedder
 from .errors import LLMError
 from .extractive import ExtractiveAnswerer
@@ -185,7 +185,22 @@ class Assistant:
             if offices and r.office in offices:
                 lines.append(say(lang, "not_found_office_report", office=r.office, title=r.title,
                                  years=say(lang, "list_sep").join(map(str, r.years))))
-        if result and result.hits:
-            near = list(dict.fromkeys(f"{h.chunk.title} › {h.chunk.section}" for h in result.hits[:3]))
-            lines.append(say(lang, "not_found_closest", places=say(lang, "place_sep").join(near)))
-        return Answer(question=query.text, answer="\n".join(lines), status="not_found")
+        closest = _closest(result.hits[:3]) if result and result.hits else []
+        if closest:
+            places = say(lang, "place_sep").join(f"{c.title} › {c.section}" for c in closest)
+            lines.append(say(lang, "not_found_closest", places=places))
+        return Answer(question=query.text, answer="\n".join(lines), status="not_found", closest=closest)
+
+
+def _closest(hits) -> list[Citation]:
+    """The nearest passages of a not-found answer, one per section, as links for the reply: each
+    marks its whole passage in the source viewer."""
+    out: dict[tuple[str, str], Citation] = {}
+    for h in hits:
+        c = h.chunk
+        if (c.title, c.section) not in out:
+            out[(c.title, c.section)] = Citation(
+                n=len(out) + 1, report_id=c.report_id, title=c.title, office=c.office, section=c.section,
+                text=c.text, start=c.start, end=c.end, paragraph_id=(c.paragraph_ids or [""])[0],
+                passage=c.text, passage_start=c.start, passage_end=c.end)
+    return list(out.values())

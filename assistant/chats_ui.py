@@ -1,16 +1,16 @@
 """The chat's team side in the Gradio page, as an adapter of chats.py, feedback.py, footnotes.py
 and worddoc.py: the sidebar of the user's past chats (reopen, delete, start anew, download the
 open one as .docx), each answer saved as soon as it is shown, a copy button under each answer
-(plain text with numbered footnotes, render.copy_bar_html), and the comment box after 👎.
+(plain text with numbered footnotes, render.copy_bar_html). Votes and their reasons are the chat
+tab's (ui_chat.py), told which saved chat they belong to by ``state``.
 
 ``ChatsPanel(ui)`` hangs off a ChatUI: it builds its components where ChatUI calls it and wires
-them to ChatUI's chat components. Every handler checks the request's user first (ui.allowed)."""
+them to the chat tab's components. Every handler checks the request's user first (ui.allowed)."""
 
 from __future__ import annotations
 
 import html
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,14 +19,14 @@ import gradio as gr
 from . import chats
 from .errors import AssistantError, UnknownChatError
 from .export import fresh_folder
-from .feedback import add_comment, record_vote
 from .labels import error_message
 from .render import answer_html, copy_bar_html, question_html, sources_html
+from .ui_base import PRIVATE, info, warn
 from .worddoc import conversation_docx
 
 log = logging.getLogger(__name__)
-PRIVATE = "private"  # as ChatUI's events: callable by the page, described to no one
 NEW_CHAT = {"id": None, "saved": 0}  # the open chat: its id once saved, how many of its turns are
+CLOSED = (gr.update(visible=False), None, gr.update(visible=False))  # drop-filter button, its retry, reason box
 
 
 class ChatsPanel:
@@ -49,28 +49,17 @@ class ChatsPanel:
                 self.delete = gr.Button(words["chat_delete"], visible=False, size="sm", variant="stop",
                                         elem_id="chat-delete")
 
-    def comment_box(self) -> None:
-        """The box that opens after 👎: what was wrong, in the user's words (optional)."""
-        words = self.words
-        self.vote_id = gr.State(None)
-        with gr.Row(visible=False, elem_id="comment-row") as self.comment_row:
-            self.comment = gr.Textbox(label=words["comment_label"], lines=2, max_lines=6, scale=6,
-                                      elem_id="comment")
-            self.comment_send = gr.Button(words["comment_send"], scale=1, min_width=90, elem_id="comment-send")
-
     def wire(self, demo: gr.Blocks) -> None:
-        ui, private = self.ui, dict(api_visibility=PRIVATE)
-        shown = [ui.chatbot, ui.sources, ui.turns, ui.question, self.state, self.docx, self.delete]
-        for asked in ui.asked:
-            asked.then(self.saved, [ui.chatbot, ui.turns, self.state],
-                       [ui.chatbot, self.state, self.list, self.docx, self.delete], **private)
-        self.list.input(self.reopen, [self.list], shown, **private)
-        self.new.click(self.new_chat, None, [*shown, self.list, self.comment_row], **private)
-        ui.clear.click(self.new_chat, None, [*shown, self.list, self.comment_row], **private)
-        self.delete.click(self.on_delete, [self.state], [*shown, self.list, self.comment_row], **private)
-        ui.chatbot.like(self.on_like, [ui.turns, self.state], [ui.turns, self.comment_row, self.vote_id], **private)
-        self.comment_send.click(self.on_comment, [self.comment, self.vote_id],
-                                [self.comment_row, self.comment, self.vote_id], **private)
+        chat, private = self.ui.chat, dict(api_visibility=PRIVATE)
+        shown = [chat.chatbot, chat.sources, chat.turns, chat.question, self.state, self.docx, self.delete]
+        below = [chat.drop, chat.retry, chat.reason_row]  # the last answer's offers under the chat: closed
+        for asked in chat.asked:
+            asked.then(self.saved, [chat.chatbot, chat.turns, self.state],
+                       [chat.chatbot, self.state, self.list, self.docx, self.delete], **private)
+        self.list.input(self.reopen, [self.list], [*shown, *below], **private)
+        self.new.click(self.new_chat, None, [*shown, self.list, *below], **private)
+        chat.clear.click(self.new_chat, None, [*shown, self.list, *below], **private)
+        self.delete.click(self.on_delete, [self.state], [*shown, self.list, *below], **private)
         demo.load(self.on_load, None, [self.who, self.list], **private)
 
     # --- handlers -------------------------------------------------------------------------------
@@ -100,7 +89,7 @@ class ChatsPanel:
                 state["id"] = chats.save_turn(self.db, user.name, state["id"], answer.question, answer, turn["filters"])
             except UnknownChatError:  # deleted in another tab meanwhile: this answer starts a new one
                 state["id"] = chats.save_turn(self.db, user.name, None, answer.question, answer, turn["filters"])
-            chat[turn["index"]] = {"role": "assistant", "content": self._answer(answer)}
+            chat[turn["index"]] = {"role": "assistant", "content": self._answer(answer, turn.get("note", ""))}
         state["saved"] = len(turns)
         return (chat, state, gr.update(choices=self._choices(user.name), value=state["id"]),
                 gr.update(value=self._docx(turns), visible=True), gr.update(visible=True))
@@ -110,12 +99,12 @@ class ChatsPanel:
         follow-up asked now reads its earlier questions (ChatUI.ask takes them from the turns)."""
         user = self.ui.allowed(request, "chats")
         if not chat_id:
-            return (gr.skip(),) * 7
+            return (gr.skip(),) * 10
         try:
             saved = chats.load_chat(self.db, user.name, chat_id)
         except AssistantError as e:
-            gr.Warning(html.escape(error_message(e, self.words)))
-            return (gr.skip(),) * 7
+            warn(self.words, "{message}", message=error_message(e, self.words))
+            return (gr.skip(),) * 10
         chat, turns = [], []
         for turn in saved:
             chat.append({"role": "user", "content": question_html(turn.question)})
@@ -123,13 +112,13 @@ class ChatsPanel:
             turns.append({"index": len(chat) - 1, "answer": turn.answer, "filters": turn.filters})
         last = saved[-1].answer if saved else None
         return (chat, sources_html(last, self.words), turns, "", {"id": chat_id, "saved": len(turns)},
-                gr.update(value=self._docx(turns) if turns else None, visible=bool(turns)), gr.update(visible=True))
+                gr.update(value=self._docx(turns) if turns else None, visible=bool(turns)), gr.update(visible=True),
+                *CLOSED)
 
     def new_chat(self, request: gr.Request):
         user = self.ui.allowed(request, "chats")
         return ([], sources_html(None, self.words), [], "", dict(NEW_CHAT), gr.update(value=None, visible=False),
-                gr.update(visible=False), gr.update(choices=self._choices(user.name), value=None),
-                gr.update(visible=False))
+                gr.update(visible=False), gr.update(choices=self._choices(user.name), value=None), *CLOSED)
 
     def on_delete(self, state: dict, request: gr.Request):
         user = self.ui.allowed(request, "chats")
@@ -138,42 +127,17 @@ class ChatsPanel:
             title = next((c.title for c in chats.list_chats(self.db, user.name) if c.id == chat_id), "")
             try:
                 chats.delete_chat(self.db, user.name, chat_id)
-                gr.Info(html.escape(self.words["chat_deleted"].format(title=title)))
+                info(self.words, self.words["chat_deleted"], title=title)
             except AssistantError as e:
-                gr.Warning(html.escape(error_message(e, self.words)))
+                warn(self.words, "{message}", message=error_message(e, self.words))
         return self.new_chat(request)
-
-    def on_like(self, turns: list, state: dict, data: gr.LikeData, request: gr.Request):
-        """One vote per answer: stored when it changes (in the database, with the questions before
-        it in its chat); a 👎 opens the comment box."""
-        user = self.ui.allowed(request, "vote")
-        at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        found = next(((n, t) for n, t in enumerate(turns) if t["index"] == at), None)
-        if found is None or data.liked not in (True, False) or found[1].get("vote") == data.liked:
-            return turns, gr.skip(), gr.skip()
-        n, turn = found
-        history = [t["answer"].standalone_question or t["answer"].question for t in turns[:n]]
-        vote_id = record_vote(self.db, user.name, turn["answer"], data.liked, turn["filters"],
-                              chat_id=(state or {}).get("id") or "", turn=n, history=history)
-        turns = [{**t, "vote": data.liked} if t is turn else t for t in turns]
-        return turns, gr.update(visible=not data.liked), vote_id
-
-    def on_comment(self, text: str, vote_id: int | None, request: gr.Request):
-        user = self.ui.allowed(request, "vote")
-        if vote_id is not None and (text or "").strip():
-            try:
-                add_comment(self.db, user.name, int(vote_id), text)
-                gr.Info(html.escape(self.words["comment_thanks"]))
-            except AssistantError as e:
-                gr.Warning(html.escape(error_message(e, self.words)))
-        return gr.update(visible=False), "", None
 
     # --- pieces ---------------------------------------------------------------------------------
     def _choices(self, user: str) -> list[tuple[str, str]]:
         return [(c.title, c.id) for c in chats.list_chats(self.db, user)]
 
-    def _answer(self, answer) -> str:
-        return answer_html(answer) + copy_bar_html(answer, self.words, self.settings.public_link)
+    def _answer(self, answer, note: str = "") -> str:
+        return answer_html(answer, note) + copy_bar_html(answer, self.words, self.settings.public_link)
 
     def _docx(self, turns: list) -> str:
         folder = fresh_folder(self.exports)

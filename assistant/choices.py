@@ -1,13 +1,16 @@
 """What the interface's lists offer, from the reports as they are now, without Gradio: the rows of
 the reports table, the choices of each filter, and which of a user's picks still stand after an
 upload or a removal (a pick that is gone would fail the next question with Gradio's "Value not in
-the list of choices")."""
+the list of choices"). A report is always shown by its title, never by its id or file name (the
+seed corpus's files are named by hashes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from .documents import ReportRecord
+from .documents import ReportRecord, source_link
+from .render import esc
 from .targets import Target
 
 
@@ -15,13 +18,31 @@ from .targets import Target
 class ChatChoices:
     offices: list[str]
     years: list[str]
-    reports: list[tuple[str, str]]  # (label, report id) of the remove dropdown
+    reports: list[tuple[str, str]]  # (title, report id) of the remove dropdown
 
 
-def chat_choices(reports: list[ReportRecord]) -> ChatChoices:
+def chat_choices(reports: list[ReportRecord], words: dict | None = None) -> ChatChoices:
     return ChatChoices(offices=sorted({r.office for r in reports}),
                        years=sorted({str(y) for r in reports for y in r.years}),
-                       reports=[(f"{r.title}（{r.id}）", r.id) for r in reports])
+                       reports=list(zip(report_labels(reports, words), (r.id for r in reports))))
+
+
+def report_labels(reports: list[ReportRecord], words: dict | None = None) -> list[str]:
+    """Each report's title; two reports with one title are told apart by number (第2份)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for r in reports:
+        seen[r.title] = seen.get(r.title, 0) + 1
+        n = seen[r.title]
+        labels.append(r.title if n == 1 or words is None else words["report_option_dup"].format(title=r.title, n=n))
+    return labels
+
+
+def removed_choices(entries, words: dict) -> list[tuple[str, str]]:
+    """(label, file) of each version kept in data/removed (library.list_removed, newest first):
+    its title, when and why it went (2024-05-06 10:21 移除)."""
+    return [(words["removed_entry"].format(title=e.title, when=e.at.replace("T", " ")[:16],
+                                           why=words.get(f"why_{e.why}", e.why)), e.file) for e in entries]
 
 
 def still_there(picked, available) -> list:
@@ -31,8 +52,12 @@ def still_there(picked, available) -> list:
 
 
 def report_rows(reports: list[ReportRecord], words: dict) -> list[list]:
-    return [[r.title, r.office, r.region, "、".join(map(str, r.years)), words.get(f"kind_{r.kind}", r.kind),
-             r.chunks, r.source] for r in reports]
+    """The reports table: the title (HTML: a link that opens the report in the source viewer),
+    office, region, years, kind, passages and the file's format (TXT, PDF, DOCX)."""
+    return [[f'<a class="report-src" href="{esc(source_link(r.id))}" target="_blank" rel="noopener">'
+             f'{esc(title)}</a>', r.office, r.region, "、".join(map(str, r.years)),
+             words.get(f"kind_{r.kind}", r.kind), r.chunks, Path(r.source).suffix.lstrip(".").upper()]
+            for r, title in zip(reports, report_labels(reports, words))]
 
 
 @dataclass(frozen=True)

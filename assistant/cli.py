@@ -280,9 +280,9 @@ def cmd_targets(settings: Settings, args) -> int:
     targets = filter_targets(all_targets(index), tuple(offices), args.kind, args.topic, args.year,
                              args.half, args.text)
     if args.csv:
-        write_csv(targets, args.csv, settings.public_link)
+        write_csv(targets, args.csv, public_link=settings.public_link)
     if args.xlsx:
-        write_xlsx(targets, args.xlsx, settings.public_link)
+        write_xlsx(targets, args.xlsx, public_link=settings.public_link)
     rows = [t.to_json() for t in targets]
     if args.json:
         for row in rows:

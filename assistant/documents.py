@@ -241,11 +241,15 @@ class Answer:
     notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
     read_as: str = ""  # how the question was understood, when not as typed: 按「…」理解
     timings_ms: dict = field(default_factory=dict)
+    # a not-found answer: the passages nearest the question (not cited: nothing in them answers),
+    # so the reply can link to where the reports come closest
+    closest: list[Citation] = field(default_factory=list)
 
     def to_json(self) -> dict:
         data = asdict(self)
-        for cite_data, obj in zip(data["citations"], self.citations):
-            cite_data["link"] = obj.link
+        for key in ("citations", "closest"):
+            for cite_data, obj in zip(data[key], getattr(self, key)):
+                cite_data["link"] = obj.link
         return data
 
     @classmethod

@@ -2,6 +2,12 @@
 Chinese) and Excel .xlsx, one row per statement with its report id, offsets and source-viewer link.
 The CLI (``targets --csv/--xlsx``) and the app's Targets tab both write through here.
 
+The files are for the staff who open them in Excel: column heads and the kind, topic and period
+values are in the interface's language (街道, 时期, 类别 目标/已完成, 领域 经济发展, 2024年上半年).
+The field codes stay documented in one mapping: ``COLUMNS`` in order, each head the label
+``export_<code>`` (labels.py); the .xlsx carries that mapping on its second sheet (字段说明), and
+``export_rows`` keeps the codes and raw values for code (the CLI's --json, the tests).
+
 A cell that starts with = + - @ would be run as a formula by a spreadsheet; report text is data
 (an uploaded report can hold anything), so text cells are written so that it never is. A link is
 written absolute when ASSISTANT_PUBLIC_URL is set (``public_link``: Settings.public_link), so it
@@ -15,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .labels import ZH
+from .render import target_period
 from .targets import Target
 
 COLUMNS = ("office", "period", "kind", "topic", "metric", "qualifier", "value", "value_max", "unit", "quote",
@@ -30,7 +38,8 @@ def _same(link: str) -> str:
 
 
 def export_rows(targets: list[Target], public_link=_same) -> list[dict]:
-    """The exported columns of each statement; whole numbers as int (7, not 7.0), None undisclosed."""
+    """The exported columns of each statement by code, raw values; whole numbers as int (7, not
+    7.0), None undisclosed; the link made absolute by ``public_link``."""
     rows = []
     for t in targets:
         data = t.to_json()
@@ -43,28 +52,45 @@ def export_rows(targets: list[Target], public_link=_same) -> list[dict]:
     return rows
 
 
-def write_csv(targets: list[Target], path: Path, public_link=_same) -> Path:
+def headers(words: dict) -> list[str]:
+    """The column heads in the interface's language, in COLUMNS order."""
+    return [words[f"export_{c}"] for c in COLUMNS]
+
+
+def shown_rows(targets: list[Target], words: dict, public_link=_same) -> list[dict]:
+    """``export_rows`` as the files show them: period, kind and topic in words (2024年上半年,
+    目标, 经济发展) instead of codes (2024 H1, target, economy)."""
+    rows = export_rows(targets, public_link)
+    for t, row in zip(targets, rows):
+        row["period"] = target_period(t, words)
+        row["kind"] = words.get(f"statement_{t.kind}", t.kind)
+        row["topic"] = words.get(f"topic_{t.topic}", t.topic)
+    return rows
+
+
+def write_csv(targets: list[Target], path: Path, words: dict = ZH, public_link=_same) -> Path:
     """UTF-8 with a BOM; an undisclosed value is an empty cell; text that a spreadsheet would read
     as a formula gets a leading apostrophe."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in export_rows(targets, public_link):
+        writer.writerow(headers(words))
+        for row in shown_rows(targets, words, public_link):
             writer.writerow(["" if v is None else v if c in NUMERIC else _inert(str(v))
                              for c, v in row.items()])
     return path
 
 
-def write_xlsx(targets: list[Target], path: Path, public_link=_same) -> Path:
-    """One sheet, the header row frozen; numbers as numbers, text always as text (never a formula)."""
+def write_xlsx(targets: list[Target], path: Path, words: dict = ZH, public_link=_same) -> Path:
+    """The statements' sheet, its header row frozen; numbers as numbers, text always as text (never
+    a formula), links as hyperlinks; a second sheet maps each column head to its field code."""
     from openpyxl import Workbook  # only when asked: the CLI and the app start without it
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "targets"
-    sheet.append(COLUMNS)
-    for r, row in enumerate(export_rows(targets, public_link), start=2):
+    sheet.title = words["export_sheet"]
+    sheet.append(headers(words))
+    for r, row in enumerate(shown_rows(targets, words, public_link), start=2):
         for c, (column, value) in enumerate(row.items(), start=1):
             cell = sheet.cell(row=r, column=c, value=None if value == "" else value)
             if column not in NUMERIC and cell.value is not None:
@@ -72,17 +98,22 @@ def write_xlsx(targets: list[Target], path: Path, public_link=_same) -> Path:
             if column == "link" and str(value).startswith(("http://", "https://")):
                 cell.hyperlink = value  # opens the source viewer from Excel
     sheet.freeze_panes = "A2"
+    mapping = book.create_sheet(words["export_columns_sheet"])
+    mapping.append([words["export_head_column"], words["export_head_code"]])
+    for head, code in zip(headers(words), COLUMNS):
+        mapping.append([head, code])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
 
-def export_files(targets: list[Target], folder: Path, public_link=_same) -> tuple[Path, Path]:
-    """targets.csv and targets.xlsx in a new sub-folder of ``folder`` (two users exporting at once
-    get their own files)."""
+def export_files(targets: list[Target], folder: Path, words: dict = ZH, public_link=_same) -> tuple[Path, Path]:
+    """指标.csv and 指标.xlsx (targets.* in English) in a new sub-folder of ``folder`` (two users
+    exporting at once get their own files)."""
     here = fresh_folder(folder)
-    return (write_csv(targets, here / "targets.csv", public_link),
-            write_xlsx(targets, here / "targets.xlsx", public_link))
+    name = words["export_sheet"]  # 指标.csv, 指标.xlsx
+    return (write_csv(targets, here / f"{name}.csv", words, public_link),
+            write_xlsx(targets, here / f"{name}.xlsx", words, public_link))
 
 
 def fresh_folder(folder: Path) -> Path:

@@ -1,11 +1,13 @@
 """Thumbs up / down on answers, in the team's database: who voted, the question, the answer and
 its citations as shown, the filters, the questions before it in its chat, and the voter's
-optional comment (the box after 👎). One vote per user and answer: voting again changes it.
+optional comment (the box after 👎). One vote per user and answer: voting again changes it;
+the table holds at most MAX_VOTES (a flood of votes is refused, logged, never grows the file).
 The admin's review lists them with filters; candidates.py turns one into an eval item."""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 
 from .chats import filters_from_json, filters_json
@@ -14,6 +16,8 @@ from .documents import Answer, Filters
 from .errors import UnknownFeedbackError
 
 MAX_COMMENT = 2000  # characters: a paragraph saying what was wrong, not a pasted report
+MAX_VOTES = 50_000  # a year of a district's use many times over; more is a flood, not feedback
+log = logging.getLogger(__name__)
 REVIEWED = 500  # votes the review lists at once, the latest first
 
 
@@ -34,8 +38,9 @@ class Vote:
 
 
 def record_vote(db: Database, user: str, answer: Answer, liked: bool, filters: Filters = Filters(),
-                chat_id: str = "", turn: int = -1, history: list[str] | None = None, comment: str = "") -> int:
-    """Store a vote (or change the user's vote on that answer of that chat); its id."""
+                chat_id: str = "", turn: int = -1, history: list[str] | None = None, comment: str = "") -> int | None:
+    """Store a vote (or change the user's vote on that answer of that chat); its id, None when
+    the table is full (MAX_VOTES)."""
     values = dict(at=now(), user=user, chat_id=chat_id or "", turn=turn, liked=int(bool(liked)),
                   comment=comment[:MAX_COMMENT], question=answer.question,
                   answer=json.dumps(answer.to_json(), ensure_ascii=False), filters=filters_json(filters),
@@ -48,6 +53,9 @@ def record_vote(db: Database, user: str, answer: Answer, liked: bool, filters: F
                 conn.execute("UPDATE feedback SET at = :at, liked = :liked WHERE id = :id",
                              {"at": values["at"], "liked": values["liked"], "id": row["id"]})
                 return row["id"]
+        if conn.execute("SELECT count(*) FROM feedback").fetchone()[0] >= MAX_VOTES:
+            log.warning("vote not stored: the feedback table holds %d votes already", MAX_VOTES)
+            return None
         columns = ", ".join(values)
         return conn.execute(f"INSERT INTO feedback ({columns}) VALUES ({', '.join(':' + c for c in values)})",
                             values).lastrowid

@@ -70,14 +70,17 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
                progress: Callable[[float, str], None] | None = None,
-               upload_root: Path | None = None, replace: bool = False, actor: Actor | None = None) -> IngestResult:
+               upload_root: Path | None = None, replace: bool = False,
+               suffixes: tuple[str, ...] = SUFFIXES, actor: Actor | None = None) -> IngestResult:
     """Read an uploaded file, then put it into the corpus folder under its own name and index it.
     ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
     it is refused before it is read. ``replace``: the user has agreed to replace the report it
-    would overwrite (without it, ReportExistsError). ``actor``: who uploads (checked, audited)."""
+    would overwrite (without it, ReportExistsError). ``suffixes``: the file types accepted (the app
+    offers UPLOAD_SUFFIXES; another is refused with UnsupportedFileError, in the user's language).
+    ``actor``: who uploads (checked against the offices, audited)."""
     if upload_root is not None:
         upload = check_uploaded(upload, upload_root)
-    name = _checked_name(name or upload.name)
+    name = _checked_name(name or upload.name, suffixes)
     data = _checked_data(settings, upload, name)
     corpus = settings.corpus_dir
     corpus.mkdir(parents=True, exist_ok=True)
@@ -120,10 +123,10 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     return result
 
 
-def _checked_name(name: str) -> str:
+def _checked_name(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> str:
     name = Path(name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
-    if not name or suffix not in SUFFIXES:
+    if not name or suffix not in suffixes:
         raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
                                                                allowed=", ".join(UPLOAD_SUFFIXES)))
     return name

@@ -9,13 +9,13 @@ HTML, so the text shows exactly as written."""
 
 from __future__ import annotations
 
-import html
 import re
 
 from pathlib import Path
 
 from .documents import Answer, Citation
 from .footnotes import plain_text
+from .labels import LABELS
 from .targets import Target
 
 STATIC = Path(__file__).parent / "static"
@@ -30,12 +30,16 @@ INLINE = re.compile(r"\*\*(.+?)\*\*|\[(\d{1,3})\]")  # the answerers' only inlin
 BULLET = re.compile(r"^\s*[-*•]\s+")
 TABLE_ROW = re.compile(r"^\|.*\|$")  # a Markdown table row: | a | b |
 TABLE_RULE = re.compile(r"^\|[\s:|-]+\|$")  # the |---|---| line under the header
-_MARKDOWN_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"})
+# One pass over the text: HTML's special characters and Markdown's syntax characters become
+# character references together (escaping twice turned the "#" of "&#x27;" into "&#35;", so an
+# apostrophe showed as "&#x27;" in the bubble).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+                          **{c: f"&#{ord(c)};" for c in "*_`[]\\~$|#!{}"}})
 
 
 def esc(text: object) -> str:
     """HTML-escape, and make Markdown's syntax characters inert."""
-    return html.escape(str(text), quote=True).translate(_MARKDOWN_CHARS)
+    return str(text).translate(_ESCAPES)
 
 
 def citation_link(c: Citation) -> str:
@@ -47,10 +51,12 @@ def question_html(question: str) -> str:
     return f'<div class="q">{esc(question)}</div>'
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, note: str = "") -> str:
     """The answer as one line of HTML: report headings bold, quoted sentences as a list, a
     comparison as a table, each marker [n] a link to the cited paragraph. Markers with no
-    citation (an LLM reply still streaming) stay plain text."""
+    citation (an LLM reply still streaming) stay plain text. A not-found answer's closest
+    sections link to the source viewer; ``note`` (the page's filters) follows; how the question
+    was read (answer.read_as: 按「…」理解, 「今年」按2024年理解) closes it."""
     cites = {c.n: c for c in answer.citations}
     out = [f'<div class="answer {esc(answer.status)}">']
     if answer.notice:
@@ -66,7 +72,9 @@ def answer_html(answer: Answer) -> str:
             block = kind
         if not stripped or TABLE_RULE.match(stripped):
             continue
-        if kind == "ul":
+        if answer.closest and stripped.startswith(CLOSEST_PREFIXES):
+            out.append(_closest_line(stripped, answer.closest))
+        elif kind == "ul":
             out.append(f"<li>{_inline(line[BULLET.match(line).end():], cites)}</li>")
         elif kind == "table":
             cell = "td" if header_done else "th"
@@ -77,6 +85,10 @@ def answer_html(answer: Answer) -> str:
         else:
             out.append(f"<p>{_inline(stripped, cites)}</p>")
     out.append({"ul": "</ul>", "table": "</tbody></table>", "": ""}[block])
+    if note:
+        out.append(f'<p class="filters-note">{esc(note)}</p>')
+    if answer.read_as:
+        out.append(f'<p class="read-as">{esc(answer.read_as)}</p>')
     out.append("</div>")
     return "".join(out)
 
@@ -94,6 +106,18 @@ def copy_bar_html(answer: Answer, words: dict, public_link=lambda link: link) ->
 
 def copy_script() -> str:
     return (STATIC / "copy.js").read_text(encoding="utf-8")
+# the not-found line naming the closest sections, in either language (an answer speaks its
+# question's): (its text before the places, the separator between them)
+CLOSEST_LINES = [(LABELS["not_found_closest"][i].split("{places}")[0], LABELS["place_sep"][i]) for i in (0, 1)]
+CLOSEST_PREFIXES = tuple(prefix for prefix, _ in CLOSEST_LINES)
+
+
+def _closest_line(line: str, closest: list[Citation]) -> str:
+    """「最接近的内容在：A › B；C › D」 with each place a link to that passage in the source viewer."""
+    prefix, sep = next((p, s) for p, s in CLOSEST_LINES if line.startswith(p))
+    links = esc(sep).join(f'<a class="near" href="{esc(c.link)}" target="_blank" rel="noopener">'
+                          f'{esc(" › ".join(p for p in (c.title, c.section) if p))}</a>' for c in closest)
+    return f'<p class="closest">{esc(prefix)}{links}</p>'
 
 
 def _inline(text: str, cites: dict[int, Citation]) -> str:

@@ -123,10 +123,16 @@ def _runs(display: str, marks: list[bool], bold: int) -> str:
 
 def _page(words: dict, title: str, nonce: str, body: str) -> str:
     # after the browser's own jump to #p.., centre the highlight (or the paragraph) on screen
+    # "← 返回问答": sources open in a tab of their own beside the chat, so going back is closing
+    # this tab (the chat is where it was, answers and all); a viewer opened from a shared link,
+    # which a script may not close, goes to the app instead
     script = ("addEventListener('load',function(){setTimeout(function(){"
               "var t=document.querySelector('mark')||(location.hash&&"
               "document.getElementById(decodeURIComponent(location.hash.slice(1))));"
-              "if(t)t.scrollIntoView({block:'center'});},0);});")
+              "if(t)t.scrollIntoView({block:'center'});},0);});"
+              "document.querySelectorAll('a.back').forEach(function(a){a.addEventListener('click',"
+              "function(e){e.preventDefault();window.close();"
+              "setTimeout(function(){location.href=a.getAttribute('href');},300);});});")
     return (f'<!doctype html><html lang="{words["lang_attr"]}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title}</title><style>{viewer_css()}</style></head><body>{body}"

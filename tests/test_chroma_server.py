@@ -14,8 +14,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-import pytest
 
 import assistant.store as store_module
 from assistant.chain import Assistant

@@ -110,6 +110,7 @@ def test_an_editor_uploads_and_removes_and_the_reports_tab_says_who(browser, tea
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="测试街道", exact=False).click()
     page.locator("#remove").click()
+    page.locator("#remove-yes").click()  # removal is confirmed first
     page.wait_for_function("() => !document.querySelector('#reports-table').innerText.includes('测试街道')")
     page.wait_for_function("() => document.querySelector('#audit-table').innerText.includes('移除')")
     rows = page.locator("#audit-table .virtual-row").evaluate_all(
@@ -165,7 +166,7 @@ def test_a_chat_survives_a_reload_its_follow_up_reads_it_and_it_copies_and_downl
     copied = page.evaluate("navigator.clipboard.readText()")
     notes = re.findall(rf"^\[(\d+)\] (.+?)：“(.+?)” {re.escape(PUBLIC)}/source/{KAIYUAN}\?start=\d+&end=\d+#\S+$",
                        copied, re.M)
-    assert notes and all(title.startswith("开元街道") for _, title, _ in notes), copied
+    assert notes and all("开元街道" in title for _, title, _ in notes), copied
     assert all(f"[{n}]" in copied.split("\n\n")[0] for n, _, _ in notes)  # each marker in the text has its note
 
     with page.expect_download() as download:
@@ -188,9 +189,9 @@ def test_a_thumbs_down_with_a_comment_becomes_an_eval_item_that_the_eval_scores(
     ask(page, QUESTION)
     page.locator("#chat .copy-answer").first.wait_for()
     page.locator("#chat button[aria-label='踩'], #chat button[aria-label='Dislike']").last.click()
-    page.locator("#comment textarea").fill("应写明这是全年目标")
-    page.locator("#comment-send").click()
-    page.locator("#comment-row").wait_for(state="hidden")
+    page.locator("#reason textarea").fill("应写明这是全年目标")
+    page.locator("#reason-send").click()
+    page.locator("#reason-row").wait_for(state="hidden")
     page.context.close()
 
     page = login(browser, team["url"], "admin")
@@ -239,11 +240,11 @@ def two_apps(chroma_url, tmp_path_factory):
                ASSISTANT_CORPUS_DIR=str(settings.corpus_dir), ASSISTANT_DATA_DIR=str(settings.data_dir))
     with app_process(world / "one.log", ASSISTANT_INDEX_DIR=str(world / "cache-one"), **env) as one, \
             app_process(world / "two.log", ASSISTANT_INDEX_DIR=str(world / "cache-two"), **env) as two:
-        yield one, two
+        yield one, two, world
 
 
 def test_two_processes_on_one_database_see_each_others_users_and_chats(browser, two_apps):
-    one, two = two_apps
+    one, two, _ = two_apps
     with gradio_client(one, ("admin", PASSWORDS["admin"])) as client:
         done = submit(client, "on_add_user", ["wang", "wang's passphrase", "reader", "开元街道"])[-1]
         assert done["success"], done
@@ -259,3 +260,19 @@ def test_two_processes_on_one_database_see_each_others_users_and_chats(browser, 
     page.locator("#chat .answer", has_text="7亿元").wait_for()
     assert page.locator("#chat .q").first.inner_text() == QUESTION
     page.context.close()
+
+
+def test_five_wrong_passwords_in_a_minute_slow_the_next_try_and_no_password_is_logged(two_apps):
+    """Last in this file: the address (127.0.0.1) is slowed down too, for a minute."""
+    one, _, world = two_apps
+    guesses = [f"editor guess {n}" for n in range(5)]
+    with httpx.Client(base_url=one, timeout=30) as client:
+        assert [client.post("/login", data={"username": "editor", "password": g}).status_code
+                for g in guesses] == [400] * 5
+        refused = client.post("/login", data={"username": "editor", "password": PASSWORDS["editor"]})
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert "秒后再试" in refused.json()["detail"] and PASSWORDS["editor"] not in refused.text
+    logged = "".join((world / name).read_text(encoding="utf-8", errors="replace") for name in ("one.log", "two.log"))
+    kept = b"".join(p.read_bytes() for p in (world / "data").glob("assistant.db*"))
+    for password in (*guesses, *PASSWORDS.values()):
+        assert password not in logged and password.encode() not in kept

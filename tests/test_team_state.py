@@ -5,7 +5,6 @@ real SQLite file in a temp folder; the chain is the session's real one."""
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import subprocess
@@ -340,7 +339,7 @@ def test_exported_target_links_are_absolute_under_the_public_address(built, tmp_
     targets = all_targets(built[1])[:3]
     rows = export_rows(targets, settings.public_link)
     assert all(r["link"] == "https://assistant.example.gov.cn" + t.link for r, t in zip(rows, targets))
-    sheet = load_workbook(write_xlsx(targets, tmp_path / "t.xlsx", settings.public_link)).active
+    sheet = load_workbook(write_xlsx(targets, tmp_path / "t.xlsx", public_link=settings.public_link)).active
     link = sheet.cell(row=2, column=len(rows[0])).hyperlink
     assert link is not None and link.target == rows[0]["link"]
     assert export_rows(targets)[0]["link"].startswith("/source/")
