@@ -29,11 +29,12 @@ from assistant.chain import Assistant
 from assistant.chat_ui import ChatUI
 from assistant.db import Database
 from assistant.errors import AssistantError
-from assistant.guard import Guard, LoginLimiter
+from assistant.guard import Guard
 from assistant.index import Index
 from assistant.ingest import discover, ingest
 from assistant.labels import labels
 from assistant.library import UPLOAD_SUFFIXES, drop_incoming
+from assistant.login_limit import SharedLoginLimiter
 from assistant.render import FONTS, app_css, copy_script
 from assistant.settings import Settings
 from assistant.startup import Startup, StartupGate
@@ -149,8 +150,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None,
         startup = Startup()
         startup.ready()
     app.add_middleware(StartupGate, startup=startup, words=words)  # inside Guard: its headers apply
-    app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
-                       refusal=words["login_locked"])
+    # the limit counts in the team's database: every process behind the proxy sees the same failures
+    limiter = SharedLoginLimiter(access.db, settings.login_failures, settings.login_window_s)
+    app.add_middleware(Guard, limiter=limiter, refusal=words["login_locked"])
 
     @app.get("/source/{report_id:path}", response_class=HTMLResponse)
     def source(report_id: str, request: Request, start: str = "", end: str = ""):

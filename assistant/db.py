@@ -1,5 +1,5 @@
 """The team's state in one SQLite file (``data/assistant.db``): accounts, the audit of report
-changes, saved conversations and feedback. Several app processes on one machine share it: the
+changes, saved conversations, feedback and failed logins. Several app processes on one machine share it: the
 file is in WAL mode (readers never wait for a writer) and every connection waits up to
 ``BUSY_TIMEOUT_S`` for another process's write to finish.
 
@@ -77,6 +77,14 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX feedback_at ON feedback (at);
     CREATE UNIQUE INDEX feedback_one_vote ON feedback (user, chat_id, turn) WHERE chat_id != '';
+    """,
+    # 2: failed logins, counted across the app processes (login_limit.py)
+    """
+    CREATE TABLE login_failures (
+        key TEXT NOT NULL,               -- SHA-256 of "user:<name>" or "addr:<address>"
+        at REAL NOT NULL                 -- seconds since the epoch
+    );
+    CREATE INDEX login_failures_key ON login_failures (key, at);
     """,
 ]
 

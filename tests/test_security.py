@@ -354,7 +354,7 @@ def test_two_hundred_likes_of_one_answer_store_one_vote(open_app):
         dep = dependency(client, "on_like")
         for _ in range(200):
             r = client.post("/gradio_api/queue/join", json={
-                "data": [None], "event_data": {"index": [1, 0], "value": "", "liked": True},
+                "data": [None] * len(dep["inputs"]), "event_data": {"index": [1, 0], "value": "", "liked": True},
                 "fn_index": dep["id"], "trigger_id": dep["targets"][0][0], "session_hash": session})
             assert r.status_code == 200
         with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:

@@ -64,6 +64,27 @@ def test_the_database_is_one_wal_file_migrated_once_by_whoever_opens_it_first(tm
 
 
 # --- accounts -----------------------------------------------------------------------------------------
+def test_failed_logins_are_counted_across_processes_and_no_typed_name_is_kept(db):
+    from assistant.login_limit import SharedLoginLimiter
+
+    now = [1000.0]
+    one, other = (SharedLoginLimiter(Database(db.path), 5, 60.0, clock=lambda: now[0]) for _ in range(2))
+    for n in range(5):  # a guesser spread over two app processes
+        assert (one if n % 2 else other).wait("user:li", "addr:10.0.0.9") == 0
+        (one if n % 2 else other).failed("user:li", "addr:10.0.0.9")
+        now[0] += 1
+    assert one.wait("user:li") == pytest.approx(55.0) and other.wait("addr:10.0.0.9") == pytest.approx(55.0)
+    assert one.wait("user:wang", "addr:10.0.0.8") == 0  # another user from another address: not slowed
+    now[0] += 57
+    assert other.wait("user:li", "addr:10.0.0.9") == 0  # the window has passed
+    one.failed("user:my password typed as a name")
+    one.succeeded("user:li")
+    with db.connect() as conn:
+        kept = [r["key"] for r in conn.execute("SELECT key FROM login_failures")]
+    assert kept and all(len(k) == 64 for k in kept)  # hashes only
+    assert b"my password" not in b"".join(p.read_bytes() for p in db.path.parent.glob("assistant.db*"))
+
+
 def test_accounts_keep_a_scrypt_hash_never_the_password(db):
     accounts.add_user(db, "li", PASSWORD, "editor", "铁西街道")
     assert accounts.check_login(db, "li", PASSWORD) == User("li", "editor", "铁西街道")
