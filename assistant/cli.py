@@ -83,6 +83,21 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
     p.add_argument("file", help="its name in data/removed (see: removed)")
 
+    _team_commands(sub)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        return COMMANDS[args.command](settings, args)
+    except AssistantError as e:
+        print(say(CLI_LANG, "cli_error", error=e), file=sys.stderr)
+        return 2
+
+
+def _team_commands(sub) -> None:
+    """The team's commands: accounts (users ...) and the audit of report changes."""
     p = sub.add_parser("users", help="the app's accounts: add, list, passwd, role, remove")
     users = p.add_subparsers(dest="users_command", required=True)
     q = users.add_parser("add", help="add an account (the password is asked for)")
@@ -102,16 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("audit", help="who uploaded, replaced, removed or restored which report, and when")
     p.add_argument("--report", default=None)
     p.add_argument("-n", type=int, default=50)
-
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
-    try:
-        return COMMANDS[args.command](settings, args)
-    except AssistantError as e:
-        print(say(CLI_LANG, "cli_error", error=e), file=sys.stderr)
-        return 2
 
 
 def _assistant(settings: Settings):

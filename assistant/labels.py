@@ -3,9 +3,12 @@
 One table, a key per line with its Chinese and its English text, so a label cannot exist in one
 language only. Templates use ``str.format`` fields. The interface, the answers, the not-found
 messages, the CLI and the typed errors all read their text from here; ``prompts/`` holds what is
-said to a language model."""
+said to a language model. The team's words (accounts, saved chats, feedback review, audit, and
+their errors) are in ``labels_team.py``, merged into this one table."""
 
 from __future__ import annotations
+
+from .labels_team import TEAM_LABELS
 
 LABELS: dict[str, tuple[str, str]] = {
     # --- the page -------------------------------------------------------------------------------
@@ -199,60 +202,6 @@ LABELS: dict[str, tuple[str, str]] = {
                        "{added} added, {updated} updated, {unchanged} unchanged, {removed} removed, {failed} "
                        "failed; {embedded} chunks embedded in {embed_s:.1f}s, {reused} vectors reused; "
                        "total {total_s:.1f}s"),
-    # --- a team: accounts, saved chats, feedback, audit, copy and Word export --------------------
-    "chats": ("对话记录", "Chats"),
-    "chats_empty": ("还没有保存的对话。提问后，对话会自动保存在这里。", "No saved chats yet; a chat is saved here as you ask."),
-    "chat_new": ("＋ 新对话", "+ New chat"),
-    "chat_delete": ("删除此对话", "Delete this chat"),
-    "chat_deleted": ("已删除对话「{title}」。", "Deleted the chat “{title}”."),
-    "chat_pick": ("打开以前的对话", "Open an earlier chat"),
-    "copy_answer": ("复制（含出处）", "Copy with sources"),
-    "copied": ("已复制", "Copied"),
-    "download_docx": ("下载对话（Word）", "Download chat (Word)"),
-    "docx_title": ("问答对话记录", "Chat transcript"),
-    "docx_made": ("导出时间：{when}。脚注为每句引文的出处。", "Exported {when}. The footnotes give the source of each quoted sentence."),
-    "docx_question": ("问：{question}", "Q: {question}"),
-    "signed_in": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
-    "logout": ("退出登录", "Log out"),
-    "role_reader": ("只读用户", "reader"), "role_editor": ("编辑", "editor"), "role_admin": ("管理员", "admin"),
-    "open_mode": ("未设置账号：本机任何人都以管理员身份使用本应用（只监听 127.0.0.1）。添加账号后重新启动，即需要登录。",
-                  "No accounts: anyone at this machine uses the app as an admin (it listens on 127.0.0.1 only). "
-                  "Add accounts and restart, and a login is required."),
-    "tab_admin": ("管理", "Admin"),
-    "users_table": ("账号", "Accounts"),
-    "col_user": ("用户名", "User"), "col_role": ("角色", "Role"), "col_user_office": ("所属街道", "Office"),
-    "user_name": ("用户名", "User name"), "user_password": ("密码（至少 8 个字符）", "Password (at least 8 characters)"),
-    "user_role": ("角色", "Role"), "user_office": ("所属街道（可空；编辑只能管理本街道的报告）",
-                                                  "Office (optional; an editor manages only that office's reports)"),
-    "user_add": ("添加账号", "Add account"), "user_passwd": ("重设密码", "Reset password"),
-    "user_remove": ("删除账号", "Remove account"), "user_pick": ("选择账号", "Account"),
-    "user_added": ("已添加账号 {name}（{role}）。", "Added the account {name} ({role})."),
-    "user_password_set": ("已重设 {name} 的密码。", "Reset the password of {name}."),
-    "user_removed": ("已删除账号 {name}。", "Removed the account {name}."),
-    "review": ("用户反馈", "Feedback"),
-    "review_vote": ("评价", "Vote"), "review_all": ("全部", "All"), "review_up": ("👍 赞", "👍 Up"),
-    "review_down": ("👎 踩", "👎 Down"), "review_commented": ("只看有意见的", "With a comment only"),
-    "review_text": ("搜索问题、回答或意见", "Search question, answer or comment"),
-    "review_count": ("共 {count} 条反馈", "{count} votes"),
-    "col_at": ("时间", "Time"), "col_vote": ("评价", "Vote"), "col_question": ("问题", "Question"),
-    "col_answer": ("回答", "Answer"), "col_citations": ("引用", "Citations"), "col_comment": ("意见", "Comment"),
-    "col_candidate": ("评测条目", "Eval item"), "col_id": ("编号", "No."),
-    "review_pick": ("选择一条反馈加入评测集", "Vote to add to the eval set"),
-    "review_facts": ("正确回答必须包含的事实（每行一个；同义写法用 | 分隔，如：7亿元 | 7亿）",
-                     "Facts a right answer holds (one a line; variants separated by |, e.g. 7亿元 | 7亿)"),
-    "review_support": ("支持这些事实的原文句子（从回答引用的段落中选）", "Supporting sentence (from the passages the answer cited)"),
-    "review_unanswerable": ("报告中没有答案（助手应回答“没有找到”）", "The reports hold no answer (the assistant should refuse)"),
-    "review_add": ("加入评测集", "Add to the eval set"),
-    "review_added": ("已把评测条目 {id} 写入 {path}；运行 python -m eval --qa {path} 可评分。",
-                     "Wrote the eval item {id} to {path}; score it with: python -m eval --qa {path}"),
-    "audit_table": ("报告变更记录", "Changes to the reports"),
-    "col_action": ("操作", "Action"), "col_report": ("报告", "Report"), "col_detail": ("详情", "Detail"),
-    "action_upload": ("上传", "upload"), "action_replace": ("替换", "replace"),
-    "action_remove": ("移除", "remove"), "action_restore": ("恢复", "restore"),
-    "vote_up": ("👍", "👍"), "vote_down": ("👎", "👎"),
-    "action_ask": ("提问", "ask"), "action_read": ("查看原文", "read sources"), "action_export": ("导出", "export"),
-    "action_chats": ("对话记录", "chats"), "action_vote": ("评价", "vote"), "action_audit": ("变更记录", "audit"),
-    "action_users": ("管理账号", "manage accounts"), "action_review": ("查看反馈", "review feedback"),
     # --- typed errors (assistant/errors.py): what went wrong and what to do -----------------------
     "error_IndexNotBuiltError": ("还没有建立索引（{where}）；请运行：python -m assistant ingest",
                                  "no index at {where}; build it with: python -m assistant ingest"),
@@ -314,34 +263,6 @@ LABELS: dict[str, tuple[str, str]] = {
                               "give a question, or --file with one question per line"),
     "error_UnknownOfficeError": ("没有 {names} 的报告；用 python -m assistant docs 查看",
                                  "no report from {names}; see: python -m assistant docs"),
-    "error_UserNameError": ("用户名「{name}」不可用：需 1–{limit} 个字符，不含空格和冒号",
-                            "the user name {name!r} cannot be used: 1-{limit} characters, no spaces or colons"),
-    "error_BadRoleError": ("未知角色 {role!r}；可选：{roles}", "unknown role {role!r}; choose one of: {roles}"),
-    "error_WeakPasswordError": ("密码太短：至少需要 {minimum} 个字符（可用几个词组成的短语）",
-                                "the password is too short: use at least {minimum} characters (a phrase of a few words)"),
-    "error_PasswordMismatchError": ("两次输入的密码不一致；请重新运行", "the two passwords differ; run it again"),
-    "error_UnknownUserError": ("没有账号 {name!r}；用 python -m assistant users list 查看",
-                               "no account {name!r}; list them with: python -m assistant users list"),
-    "error_UserExistsError": ("账号 {name!r} 已存在；要改密码请用“重设密码”（python -m assistant users passwd）",
-                              "the account {name!r} exists; to change its password use: python -m assistant users passwd"),
-    "error_LastAdminError": ("{name} 是最后一个管理员，不能删除或降级；请先添加另一个管理员",
-                             "{name} is the last admin and cannot be removed or demoted; add another admin first"),
-    "error_NotAllowedError": ("已拒绝：{user}（{role}）无权{action}；需要「{needed}」角色，请联系管理员",
-                              "refused: {user} ({role}) may not {action}; that needs the {needed} role: ask an admin"),
-    "error_OtherOfficeError": ("已拒绝：{user} 只能管理「{office}」的报告，「{title}」属于「{report_office}」",
-                               "refused: {user} manages only {office}'s reports, and “{title}” is {report_office}'s"),
-    "error_NotLoggedInError": ("登录已失效或账号已被删除；请重新登录", "your login has ended or the account was removed; log in again"),
-    "error_OpenOnNetworkError": ("没有账号也没有 ASSISTANT_AUTH 时，应用只能在 127.0.0.1 上运行（不能是 {host}）；请先添加账号："
-                                 "python -m assistant users add 名字 --role admin",
-                                 "with no accounts and no ASSISTANT_AUTH the app listens on 127.0.0.1 only, not {host}; "
-                                 "add an account first: python -m assistant users add NAME --role admin"),
-    "error_UnknownChatError": ("没有找到这个对话（可能已被删除）", "no such chat (it may have been deleted)"),
-    "error_UnknownFeedbackError": ("没有编号为 {feedback_id} 的反馈", "no vote with number {feedback_id}"),
-    "error_NoKeyFactsError": ("反馈 {feedback_id}：请写出正确回答必须包含的事实（每行一个），或勾选“报告中没有答案”",
-                              "vote {feedback_id}: type the facts a right answer holds (one a line), or tick "
-                              "“the reports hold no answer”"),
-    "error_QuoteNotFoundError": ("报告 {report_id} 中找不到原文「{quote}」；请从回答引用的句子中选",
-                                 "the quote “{quote}” is not in report {report_id}; pick one of the sentences the answer cited"),
     # reasons a file cannot be read (UnsupportedFileError)
     "file_type": ("不支持的文件类型 {suffix}；请使用 {allowed}", "unsupported file type {suffix}; use one of {allowed}"),
     "file_unreadable": ("无法读取（{detail}）", "cannot be read ({detail})"),
@@ -408,6 +329,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "file_no_report_text": ("里面没有报告正文（只有页眉、广告或空白）",
                             "no report text found in it (only headers, advertising or an empty body)"),
 }
+LABELS.update(TEAM_LABELS)  # a team's accounts, chats, feedback and audit: labels_team.py
 
 ZH = {key: pair[0] for key, pair in LABELS.items()}
 EN = {key: pair[1] for key, pair in LABELS.items()}
