@@ -53,7 +53,14 @@ class Startup:
         """What the waiting page shows, as JSON: the stage, the counts and the line to show."""
         with self._lock:
             data = {"stage": self.stage, "done": self.done, "total": self.total, "error": self.error}
-        return {**data, "text": status_text(data, words)}
+        return {**data, "text": status_text(data, words), "share": share_done(data)}
+
+
+def share_done(status: dict) -> int:
+    """The bar's length in percent: the reports finished (the one under way is not), then all."""
+    if status["stage"] == "indexing":
+        return round(100 * max(status["done"] - 1, 0) / status["total"]) if status["total"] else 0
+    return 100 if status["stage"] in ("loading", "ready") else 0
 
 
 def status_text(status: dict, words: dict) -> str:
@@ -67,11 +74,10 @@ def status_text(status: dict, words: dict) -> str:
 def waiting_page(status: dict, words: dict, nonce: str) -> str:
     """The page served until the app is ready: the progress line and bar, updated from /startup
     every POLL_MS; it reloads itself (into the app) once the stage is "ready"."""
-    share = round(100 * status["done"] / status["total"]) if status["total"] else 0
     script = (f"(function(){{var line=document.getElementById('status'),bar=document.getElementById('bar');"
               f"function poll(){{fetch('{STATUS_PATH}',{{cache:'no-store'}}).then(function(r){{return r.json();}})"
               f".then(function(s){{if(s.stage==='ready'){{location.reload();return;}}"
-              f"line.textContent=s.text;bar.style.width=(s.total?Math.round(100*s.done/s.total):0)+'%';"
+              f"line.textContent=s.text;bar.style.width=s.share+'%';"
               f"setTimeout(poll,{POLL_MS});}}).catch(function(){{setTimeout(poll,{POLL_MS});}});}}"
               f"setTimeout(poll,{POLL_MS});}})();")
     css = (STATIC / "waiting.css").read_text(encoding="utf-8")
@@ -80,7 +86,7 @@ def waiting_page(status: dict, words: dict, nonce: str) -> str:
             f'<title>{esc(words["title"])}</title><style>{css}</style></head><body><main id="waiting">'
             f'<h1>{esc(words["title"])}</h1><h2>{esc(words["startup_title"])}</h2>'
             f'<p id="status" class="{esc(status["stage"])}">{esc(status_text(status, words))}</p>'
-            f'<div class="track"><div id="bar" style="width:{share}%"></div></div>'
+            f'<div class="track"><div id="bar" style="width:{status["share"]}%"></div></div>'
             f'<p class="hint">{esc(words["startup_hint"])}</p></main>'
             f'<script nonce="{nonce}">{script}</script></body></html>')
 

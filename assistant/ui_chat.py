@@ -42,7 +42,7 @@ class ChatTab:
                          (words["phase_summary"], "summary")], value="", scale=2,
                         label=words["phase"], elem_id="f-phase")
                 self.chatbot = gr.Chatbot(
-                    label=words["chat"], elem_id="chat", height="calc(100vh - 390px)",
+                    label=words["chat"], show_label=False, elem_id="chat", height="calc(100vh - 390px)",
                     min_height=300, latex_delimiters=[], line_breaks=False,
                     examples=[{"text": q} for q in words["examples"]],
                     feedback_options=("Like", "Dislike"), feedback_value=[],

@@ -74,13 +74,16 @@ APP_START_TIMEOUT_S = 120  # a cold start loads the embedding model and the inde
 
 
 @contextmanager
-def app_server(settings: Settings, world: Path, **env: str):
+def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: bool = True, **env: str):
     """`python app.py` on a free port, on a copy of ``settings``' corpus and index in ``world``
     (tests upload and remove reports; the shared world stays as it was). ``env`` adds
-    ``ASSISTANT_*`` settings. Yields {"url", "world"}; the app's output is in world/app.log."""
+    ``ASSISTANT_*`` settings. ``copy_index=False``: a first start (no index); ``ready=False``:
+    yield as soon as it answers at all (its waiting page), not once it serves the app.
+    Yields {"url", "world"}; the app's output is in world/app.log."""
     shutil.copytree(settings.corpus_dir, world / "corpus")
-    shutil.copytree(settings.index_dir, world / "index")
-    with app_process(world / "app.log", ASSISTANT_CORPUS_DIR=str(world / "corpus"),
+    if copy_index:
+        shutil.copytree(settings.index_dir, world / "index")
+    with app_process(world / "app.log", ready, ASSISTANT_CORPUS_DIR=str(world / "corpus"),
                      ASSISTANT_INDEX_DIR=str(world / "index"), ASSISTANT_DATA_DIR=str(world / "data"), **env) as url:
         yield {"url": url, "world": world}
 
@@ -92,9 +95,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_process(log_path: Path, **env: str):
+def app_process(log_path: Path, ready: bool = True, **env: str):
     """`python app.py` on a free port with these ``ASSISTANT_*`` settings; yields its URL once it
-    serves, stops it at the end. Its output goes to ``log_path``."""
+    serves the app (``ready=False``: once it answers at all, its waiting page included), stops it
+    at the end. Its output goes to ``log_path``."""
     port = free_port()
     env = {**os.environ, "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env}
@@ -111,10 +115,14 @@ def app_process(log_path: Path, **env: str):
             try:
                 urllib.request.urlopen(url + "/", timeout=1)
                 break
+            except urllib.error.HTTPError:  # 503: the waiting page of a start still under way
+                if not ready:
+                    break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.perf_counter() - started > APP_START_TIMEOUT_S:
-                    pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
+                pass
+            if time.perf_counter() - started > APP_START_TIMEOUT_S:
+                pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n{log_path.read_text()}")
+            time.sleep(0.2)
         print(f"\napp served after {time.perf_counter() - started:.1f} s")
         yield url
     finally:

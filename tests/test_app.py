@@ -19,7 +19,8 @@ from assistant.documents import Answer, Citation
 from assistant.documents import Paragraph, Report, Section
 from assistant.embeddings import make_embedder
 from assistant.errors import UnsupportedFileError
-from assistant.export import COLUMNS, export_rows
+from assistant.export import COLUMNS, headers
+from assistant.export import shown_rows as exported_rows
 from assistant.index import Index
 from assistant.labels import EN, ZH
 from assistant.library import add_report, remove_report
@@ -94,6 +95,9 @@ def ask(page, question: str) -> float:
     page.wait_for_function("() => window.__first !== null", timeout=TIMEOUT_MS)
     page.locator("#chat .answer").nth(before).wait_for()
     page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
+    # the event is over (the answer may stream in steps; the sources come with the last one)
+    page.wait_for_function("() => document.querySelector('#chat [data-testid=status-tracker]')"
+                           ".classList.contains('hide')", timeout=TIMEOUT_MS)
     return page.evaluate("window.__first - window.__enter")
 
 
@@ -308,27 +312,29 @@ def test_targets_download_as_csv_and_excel_holds_the_filtered_rows(page, built, 
 
     targets = all_targets(built[1])
     open_targets(page, len(targets))
-    expected = export_rows(filter_tiexi_economy_targets(page, targets))
-    assert any(r["quote"] == "24%" and r["metric"] == "规上工业总产值前三季度" for r in expected)
+    expected = exported_rows(filter_tiexi_economy_targets(page, targets), ZH)
+    assert any(r["quote"] == "24%" and r["metric"] == "规上工业总产值前三季度" and r["kind"] == "目标"
+               for r in expected)
 
     with page.expect_download() as download:
         page.locator("#t-csv").click()
-    assert download.value.suggested_filename == "targets.csv"
+    assert download.value.suggested_filename == "指标.csv"
     path = tmp_path / "targets.csv"
     download.value.save_as(path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert tuple(rows[0]) == COLUMNS
-    assert rows == [{c: "" if v is None else str(v) for c, v in row.items()} for row in expected]
+        head, *data = list(csv.reader(f))
+    assert head == headers(ZH)  # Chinese heads, in the order of the codes
+    assert [dict(zip(COLUMNS, r)) for r in data] == \
+        [{c: "" if v is None else str(v) for c, v in row.items()} for row in expected]
 
     with page.expect_download() as download:
         page.locator("#t-xlsx").click()
-    assert download.value.suggested_filename == "targets.xlsx"
+    assert download.value.suggested_filename == "指标.xlsx"
     download.value.save_as(tmp_path / "targets.xlsx")
     header, *cells = load_workbook(tmp_path / "targets.xlsx").active.iter_rows(values_only=True)
-    assert header == COLUMNS
-    assert [dict(zip(header, r)) for r in cells] == \
+    assert list(header) == headers(ZH)
+    assert [dict(zip(COLUMNS, r)) for r in cells] == \
         [{c: None if v == "" else v for c, v in row.items()} for row in expected]
 
 
@@ -362,6 +368,7 @@ def test_uploaded_report_is_answerable_and_can_be_removed(page, server, built, t
     page.locator("#remove-choice input").click()
     page.get_by_role("option", name="测试街道", exact=False).click()
     page.locator("#remove").click()
+    page.locator("#remove-yes").click()  # confirmed
     page.wait_for_function("() => !document.querySelector('#reports-table').innerText.includes('测试街道')")
     assert (server["world"] / "data" / "removed" / report.name).exists()
     assert not (server["world"] / "corpus" / report.name).exists()

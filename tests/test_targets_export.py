@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from assistant.errors import UnknownChoiceError
-from assistant.export import COLUMNS, export_files, export_rows, write_csv, write_xlsx
+from assistant.export import COLUMNS, export_files, headers, shown_rows, write_csv, write_xlsx
+from assistant.labels import EN, ZH
 from assistant.ingest import load_manifest
 from assistant.parse import read_report
 from assistant.targets import extract_targets, filter_targets
@@ -50,25 +51,34 @@ def test_csv_export_has_a_bom_and_every_column(tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese as UTF-8
     with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert tuple(rows[0]) == COLUMNS
-    assert rows == [{c: "" if v is None else str(v) for c, v in row.items()} for row in export_rows(targets)]
+        head, *data = list(csv.reader(f))
+    assert head == headers(ZH) and head[:5] == ["街道", "时期", "类别", "领域", "指标"]  # the staff's words
+    rows = [dict(zip(COLUMNS, r)) for r in data]  # headers(ZH) is COLUMNS in order: the mapping
+    assert rows == [{c: "" if v is None else str(v) for c, v in row.items()} for row in shown_rows(targets, ZH)]
+    assert {r["kind"] for r in rows} <= {"目标", "已完成"} and "基层治理" in {r["topic"] for r in rows}
+    assert not {r["kind"] for r in rows} & {"target", "achieved"} and all("H" not in r["period"] for r in rows)
     undisclosed = [r for r in rows if r["quote"].startswith("XX")]
     assert undisclosed and all(r["value"] == "" for r in undisclosed)
     assert all(r["link"] == f"/source/{HAIXI}?start={r['sentence_start']}&end={r['sentence_end']}"
                            f"#{r['paragraph_id']}" for r in rows)
 
 
-def test_xlsx_export_holds_numbers_as_numbers(tmp_path):
+def test_xlsx_export_holds_numbers_as_numbers_and_maps_its_heads_to_codes(tmp_path):
     from openpyxl import load_workbook
 
     targets = targets_of(TIEXI)
-    sheet = load_workbook(write_xlsx(targets, tmp_path / "t.xlsx")).active
-    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert tuple(header) == COLUMNS
-    assert cells == [[None if v == "" else v for v in row.values()] for row in export_rows(targets)]
-    seven = next(dict(zip(header, r)) for r in cells if r[header.index("quote")] == "7亿元")
+    book = load_workbook(write_xlsx(targets, tmp_path / "t.xlsx"))
+    assert book.sheetnames == ["指标", "字段说明"]
+    header, *cells = [list(r) for r in book["指标"].iter_rows(values_only=True)]
+    assert header == headers(ZH)
+    assert cells == [[None if v == "" else v for v in row.values()] for row in shown_rows(targets, ZH)]
+    seven = next(dict(zip(COLUMNS, r)) for r in cells if r[COLUMNS.index("quote")] == "7亿元")
     assert seven["value"] == 7 and isinstance(seven["value"], int) and seven["office"] == "铁西街道"
+    mapping = [tuple(r) for r in book["字段说明"].iter_rows(values_only=True)]
+    assert mapping == [("列名", "字段代码"), *zip(headers(ZH), COLUMNS)]
+    english = load_workbook(write_xlsx(targets, tmp_path / "en.xlsx", EN))
+    header, *cells = [list(r) for r in english["targets"].iter_rows(values_only=True)]
+    assert header[:3] == ["Office", "Period", "Kind"] and {r[2] for r in cells} <= {"target", "achieved"}
 
 
 def test_exported_text_never_becomes_a_formula(tmp_path):
@@ -76,7 +86,7 @@ def test_exported_text_never_becomes_a_formula(tmp_path):
 
     t = replace(targets_of(TIEXI)[0], metric='=HYPERLINK("http://x","y")', sentence="+1", qualifier="@a")
     with write_csv([t], tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
-        row = next(csv.DictReader(f))
+        row = dict(zip(COLUMNS, list(csv.reader(f))[1]))
     assert row["metric"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["sentence"] == "'+1" and row["qualifier"] == "'@a"
     cell = load_workbook(write_xlsx([t], tmp_path / "t.xlsx")).active.cell(row=2, column=COLUMNS.index("metric") + 1)
     assert cell.data_type == "s" and cell.value == t.metric
@@ -86,7 +96,7 @@ def test_export_files_go_to_a_new_folder_each_time_and_old_ones_are_removed(tmp_
     targets = targets_of(TIEXI)
     first = export_files(targets, tmp_path)
     second = export_files(targets[:1], tmp_path)
-    assert first[0].parent != second[0].parent and [p.name for p in second] == ["targets.csv", "targets.xlsx"]
+    assert first[0].parent != second[0].parent and [p.name for p in second] == ["指标.csv", "指标.xlsx"]
     os.utime(first[0].parent, (0, 0))  # as if written long ago
     export_files(targets, tmp_path)
     assert not first[0].parent.exists() and second[0].exists()
