@@ -241,9 +241,9 @@ class Answer:
     notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
     read_as: str = ""  # how the question was understood, when not as typed: 按「…」理解
     timings_ms: dict = field(default_factory=dict)
-    # a not-found answer: the passages nearest the question (not cited: nothing in them answers),
-    # so the reply can link to where the reports come closest
-    closest: list[Citation] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)  # not found: the nearest passages, to open
+    filtered_out: list[str] = field(default_factory=list)  # not found: the user's filters without which
+    # the reports answer ("offices", "years", "phase", "half"), so the UI can offer to drop them
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -255,10 +255,12 @@ class Answer:
     @classmethod
     def from_json(cls, data: dict) -> "Answer":
         """The Answer ``to_json`` wrote (a saved chat, a vote): fields it does not know are dropped."""
-        known = {f.name for f in fields(cls)} - {"citations"}
+        lists = ("citations", "closest")  # the fields that hold Citations
+        known = {f.name for f in fields(cls)} - set(lists)
         cite_fields = {f.name for f in fields(Citation)}
-        citations = [Citation(**{k: v for k, v in c.items() if k in cite_fields}) for c in data.get("citations", [])]
-        return cls(**{k: v for k, v in data.items() if k in known}, citations=citations)
+        cited = {name: [Citation(**{k: v for k, v in c.items() if k in cite_fields}) for c in data.get(name) or []]
+                 for name in lists}
+        return cls(**{k: v for k, v in data.items() if k in known}, **cited)
 
     def __add__(self, later: "Answer") -> "Answer":
         """A streamed answer's chunks are each the whole answer so far: the later one wins."""

@@ -36,11 +36,11 @@ def filter_names(filters: Filters, words: dict, only: tuple[str, ...] = DIMENSIO
     """The filters as the page shows them: 街道「铁西街道」、年份「2023、2024」、内容「总结」."""
     sep, parts = words["list_sep"], []
     if "offices" in only and filters.offices:
-        parts.append(words["filter_office"].format(value=sep.join(filters.offices)))
+        parts.append(words["page_filter_office"].format(value=sep.join(filters.offices)))
     if "years" in only and filters.years:
-        parts.append(words["filter_year"].format(value=sep.join(map(str, filters.years))))
+        parts.append(words["page_filter_year"].format(value=sep.join(map(str, filters.years))))
     if "phase" in only and filters.phase:
-        parts.append(words["filter_phase"].format(value=words.get(f"phase_{filters.phase}", filters.phase)))
+        parts.append(words["page_filter_phase"].format(value=words.get(f"phase_{filters.phase}", filters.phase)))
     return sep.join(parts)
 
 
@@ -51,7 +51,7 @@ def filters_note(filters: Filters, blame: FilterBlame | None, words: dict) -> st
     named = filter_names(filters, words)
     if blame is None:
         return words["not_found_filters"].format(filters=named)
-    return words["not_found_filtered"].format(filters=named, which=filter_names(filters, words, blame.dropped))
+    return words["not_found_filtered_drop"].format(filters=named, which=filter_names(filters, words, blame.dropped))
 
 
 def drop_label(filters: Filters, blame: FilterBlame, words: dict) -> str:
