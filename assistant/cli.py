@@ -77,14 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--csv", type=Path, help="also write the table to this CSV file (UTF-8 with BOM)")
     p.add_argument("--xlsx", type=Path, help="also write the table to this Excel file")
 
-    p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
-    p.add_argument("report_id")
-
-    sub.add_parser("removed", help="list the removed and replaced versions kept in data/removed")
-
-    p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
-    p.add_argument("file", help="its name in data/removed (see: removed)")
-
+    _library_commands(sub)
     _team_commands(sub)
 
     args = parser.parse_args(argv)
@@ -96,6 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as e:
         print(say(CLI_LANG, "cli_error", error=e), file=sys.stderr)
         return 2
+
+
+def _library_commands(sub) -> None:
+    """Removing a report, and the removed and replaced versions kept in data/removed."""
+    p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
+    p.add_argument("report_id")
+
+    sub.add_parser("removed", help="list the removed and replaced versions kept in data/removed")
+
+    p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
+    p.add_argument("file", help="its name in data/removed (see: removed)")
 
 
 def _team_commands(sub) -> None:

@@ -204,6 +204,13 @@ class Citation:
     passage_start: int
     passage_end: int
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Citation":
+        """A citation ``cite`` made once, read back as ``Answer.to_json`` wrote it (a saved chat,
+        a vote): the same fields, nothing recomputed; fields it does not know are dropped."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
     @property
     def link(self) -> str:
         """The source viewer on the cited text: /source/<report>?start=..&end=..#<paragraph>."""
@@ -257,9 +264,7 @@ class Answer:
         """The Answer ``to_json`` wrote (a saved chat, a vote): fields it does not know are dropped."""
         lists = ("citations", "closest")  # the fields that hold Citations
         known = {f.name for f in fields(cls)} - set(lists)
-        cite_fields = {f.name for f in fields(Citation)}
-        cited = {name: [Citation(**{k: v for k, v in c.items() if k in cite_fields}) for c in data.get(name) or []]
-                 for name in lists}
+        cited = {name: [Citation.from_json(c) for c in data.get(name) or []] for name in lists}
         return cls(**{k: v for k, v in data.items() if k in known}, **cited)
 
     def __add__(self, later: "Answer") -> "Answer":

@@ -58,9 +58,7 @@ def open_tab(page, name: str) -> None:
 
 
 # --- conversations ----------------------------------------------------------------------------------
-# strict: once the lead's item 1 (only an elliptical question borrows from the last turn) is merged
-# this passes, and the marker must go
-@pytest.mark.xfail(strict=True, reason="issue 14 item 1: a standalone question is still condensed")
+# issue 14 (merged from main): only an elliptical question borrows from the last turn
 def test_a_standalone_question_after_others_is_answered_as_alone(page):
     standalone = "哪些街道提到了招聘会？"
     ask(page, standalone)
@@ -87,7 +85,6 @@ def test_this_year_is_resolved_against_the_reports_and_said(page):
     assert "8次" in answer_text(page)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 2: the answer does not lead with the figure yet")
 def test_the_answers_first_line_holds_the_figure(page):
     ask(page, "铁西今年要开几场招聘会")
     first = page.locator("#chat .answer").last.locator("li, p:not(.read-as)").evaluate_all(
