@@ -60,8 +60,9 @@ class AdminTab:
             self.r_count = gr.HTML("", elem_id="r-count")
             self.r_table = gr.Dataframe(
                 [], headers=[words[k] for k in ("col_id", "col_at", "col_user", "col_vote", "col_question",
-                                                "col_answer", "col_citations", "col_comment", "col_candidate")],
-                interactive=False, wrap=True, max_height=480, elem_id="review-table")
+                                                "col_comment", "col_answer", "col_citations", "col_candidate")],
+                interactive=False, wrap=True, max_height=480, elem_id="review-table",
+                column_widths=["5%", "10%", "7%", "5%", "15%", "15%", "23%", "12%", "8%"])
             self.r_pick = gr.Dropdown([], value=None, label=words["review_pick"], elem_id="r-pick")
             self.r_facts = gr.Textbox(label=words["review_facts"], lines=3, elem_id="r-facts")
             self.r_support = gr.Dropdown([], value=[], multiselect=True, label=words["review_support"],
@@ -137,8 +138,8 @@ class AdminTab:
         liked = {"up": True, "down": False}.get(vote or "")
         found = votes(self.db, liked=liked, text=(text or "").strip(), commented=bool(commented))
         rows = [[v.id, v.at.replace("T", " "), v.user, words["vote_up" if v.liked else "vote_down"], v.question,
-                 _short(v.answer.answer), "；".join(f"[{c.n}] {c.title} › {c.section}" for c in v.answer.citations),
-                 v.comment, v.candidate] for v in found]
+                 v.comment, _short(v.answer.answer),
+                 "；".join(f"[{c.n}] {c.title} › {c.section}" for c in v.answer.citations), v.candidate] for v in found]
         picks = [(f"#{v.id} {words['vote_up' if v.liked else 'vote_down']} {v.question}", v.id) for v in found]
         return (rows, f'<p class="review-count">{html.escape(words["review_count"].format(count=len(found)))}</p>',
                 gr.update(choices=picks, value=None))
@@ -182,5 +183,6 @@ class AdminTab:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
+    """An answer on one line of the table, its Markdown bold marks dropped."""
+    text = " ".join(text.replace("**", "").split())
     return text if len(text) <= SHORT else text[:SHORT - 1] + "…"

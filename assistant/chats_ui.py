@@ -72,7 +72,7 @@ class ChatsPanel:
             role = words[f"role_{user.role}"] + (f" · {user.office}" if user.office else "")
             who = (f'<p class="who">{html.escape(words["signed_in"].format(name=user.name, role=role))} '
                    f'<a href="/logout">{html.escape(words["logout"])}</a></p>')
-        return who, gr.update(choices=self._choices(user.name), value=None)
+        return who, self._listing(user.name, None)
 
     def saved(self, chat: list, turns: list, state: dict, request: gr.Request):
         """After an answer: the new turns stored in the user's chat (a new chat at the first),
@@ -91,7 +91,7 @@ class ChatsPanel:
                 state["id"] = chats.save_turn(self.db, user.name, None, answer.question, answer, turn["filters"])
             chat[turn["index"]] = {"role": "assistant", "content": self._answer(answer, turn.get("note", ""))}
         state["saved"] = len(turns)
-        return (chat, state, gr.update(choices=self._choices(user.name), value=state["id"]),
+        return (chat, state, self._listing(user.name, state["id"]),
                 gr.update(value=self._docx(turns), visible=True), gr.update(visible=True))
 
     def reopen(self, chat_id: str | None, request: gr.Request):
@@ -118,7 +118,7 @@ class ChatsPanel:
     def new_chat(self, request: gr.Request):
         user = self.ui.allowed(request, "chats")
         return ([], sources_html(None, self.words), [], "", dict(NEW_CHAT), gr.update(value=None, visible=False),
-                gr.update(visible=False), gr.update(choices=self._choices(user.name), value=None), *CLOSED)
+                gr.update(visible=False), self._listing(user.name, None), *CLOSED)
 
     def on_delete(self, state: dict, request: gr.Request):
         user = self.ui.allowed(request, "chats")
@@ -133,8 +133,11 @@ class ChatsPanel:
         return self.new_chat(request)
 
     # --- pieces ---------------------------------------------------------------------------------
-    def _choices(self, user: str) -> list[tuple[str, str]]:
-        return [(c.title, c.id) for c in chats.list_chats(self.db, user)]
+    def _listing(self, user: str, value: str | None):
+        """The user's chats, the latest first, titled by their first question; the hint that
+        chats are saved only while there is none."""
+        choices = [(c.title, c.id) for c in chats.list_chats(self.db, user)]
+        return gr.update(choices=choices, value=value, info="" if choices else self.words["chats_empty"])
 
     def _answer(self, answer, note: str = "") -> str:
         return answer_html(answer, note) + copy_bar_html(answer, self.words, self.settings.public_link)

@@ -21,7 +21,7 @@ from assistant import accounts
 from assistant.db import Database
 from assistant.feedback import votes
 from conftest import KAIYUAN, TIEXI, app_process, app_server, make_settings
-from test_app import TIMEOUT_MS, ask, browser, cited_offices  # noqa: F401 (browser: the fixture)
+from test_app import ARTIFACTS, TIMEOUT_MS, ask, browser, cited_offices  # noqa: F401 (browser: the fixture)
 from test_security import gradio_client, submit, uploaded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +157,8 @@ def test_a_chat_survives_a_reload_its_follow_up_reads_it_and_it_copies_and_downl
     page.locator("#chat-list label", has_text="铁西街道2024年养老服务有哪些安排").click()
     page.locator("#chat .answer").first.wait_for()
     assert cited_offices(page) == {"铁西街道"}  # its citations as they were
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "team_reopened_chat.png"))
     ask(page, "那开元街道呢？")
     assert cited_offices(page) == {"开元街道"}  # read with the reopened chat's first question
 
@@ -198,6 +200,8 @@ def test_a_thumbs_down_with_a_comment_becomes_an_eval_item_that_the_eval_scores(
     page.get_by_role("tab", name="管理").click()
     page.get_by_role("tab", name="用户反馈").click()
     page.locator("#review-table", has_text="应写明这是全年目标").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "team_feedback_review.png"))
     vote = votes(Database(team["world"] / "data" / "assistant.db"), liked=False)[0]
     assert (vote.user, vote.comment, vote.question) == ("reader", "应写明这是全年目标", QUESTION)
     page.locator("#r-pick input").click()
