@@ -167,8 +167,9 @@ class Tab:
                     elif m["msg"] == "process_generating" and m["success"]:
                         value = m["output"]["data"][0]  # the whole chat first, then diffs
                         streamed = value if streamed is None else apply_diff(streamed, value)
-                        if turn.first is None and len(streamed) > len(self.chat) + 1 \
-                                and text(streamed[-1]).strip():
+                        shown = chat_of(streamed)
+                        if turn.first is None and len(shown) > len(self.chat) + 1 \
+                                and text(shown[-1]).strip():
                             turn.first = now
                     elif m["msg"] == "process_completed" and m["success"]:
                         turn.done, final = now, m["output"]["data"]
@@ -190,7 +191,7 @@ class Tab:
         return turn
 
     def classify(self, turn: Turn, final: list) -> None:
-        chat, box = final[0], final[3]
+        chat, box = chat_of(final[0]), final[3]
         if len(chat) == len(self.chat) + 2 and chat[-1]["role"] == "assistant":
             turn.shown, turn.answer = text(chat[-2]), text(chat[-1])
             status = re.search(r'class="answer ([^"]+)"', turn.answer)
@@ -213,6 +214,12 @@ class Tab:
         except httpx.HTTPError as e:
             error = f"{type(e).__name__}: {e}"
         self.report.pages.append((time.perf_counter() - t0, error))
+
+
+def chat_of(value):
+    """The chat's messages from the chatbot's output: the messages themselves, or an update that
+    carries them with the votes shown as chosen ({"__type__": "update", "value": [...], ...})."""
+    return (value.get("value") or []) if isinstance(value, dict) else value
 
 
 def text(message: dict) -> str:
