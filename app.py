@@ -6,7 +6,11 @@ the source viewer is a plain page at ``/source/<report-id>?start=..&end=..#<para
 
 It serves at once: until the index is built (first start) and the search model loaded, every
 address answers with a waiting page that shows the progress and turns into the app by itself
-(``assistant/startup.py``)."""
+(``assistant/startup.py``).
+
+Logins are checked against the accounts of the team's database (``assistant/access.py``), or
+ASSISTANT_AUTH's single admin; with neither, the app is open to this machine only and refuses to
+start on any other address."""
 
 from __future__ import annotations
 
@@ -20,15 +24,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Mount
 
+from assistant.access import Access
 from assistant.chain import Assistant
 from assistant.chat_ui import ChatUI
+from assistant.db import Database
 from assistant.errors import AssistantError
-from assistant.guard import Guard, LoginLimiter
+from assistant.guard import Guard
 from assistant.index import Index
 from assistant.ingest import ingest
 from assistant.labels import labels
 from assistant.library import UPLOAD_SUFFIXES, drop_incoming
-from assistant.render import FONTS, app_css
+from assistant.login_limit import SharedLoginLimiter
+from assistant.render import FONTS, app_css, copy_script
 from assistant.settings import Settings
 from assistant.startup import Startup, StartupGate
 from assistant.ui_base import page_head
@@ -42,9 +49,16 @@ def main() -> None:
     for name in ("app", "assistant"):
         logging.getLogger(name).setLevel(logging.INFO)
     settings = Settings.from_env()
+    access = Access.open(settings, Database(settings.database_path))
+    try:
+        access.check_listening(settings.host)
+    except AssistantError as e:
+        log.error("%s", e)
+        raise SystemExit(2) from None
+    log.info("%s", _login_mode(access))
     assistant = Assistant(settings)
     startup = Startup()
-    app = create_app(settings, assistant, startup)
+    app = create_app(settings, assistant, startup, access)
     threading.Thread(target=prepare, args=(assistant, startup), daemon=True, name="prepare").start()
     import uvicorn
 
@@ -74,6 +88,13 @@ def prepare(assistant: Assistant, startup: Startup) -> None:
         return
     startup.ready()
     log.info("ready")
+
+
+def _login_mode(access: Access) -> str:
+    if not access.login_required:
+        return ("no accounts and no ASSISTANT_AUTH: open to this machine only (127.0.0.1); add one with: "
+                "python -m assistant users add NAME --role admin")
+    return f"login required: accounts in {access.db.path}" + (" and ASSISTANT_AUTH's admin" if access.settings.auth else "")
 
 
 def catch_up(index: Index) -> None:
@@ -116,22 +137,24 @@ def warm_up(assistant: Assistant) -> None:
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None,
-               startup: Startup | None = None) -> FastAPI:
+               startup: Startup | None = None, access: Access | None = None) -> FastAPI:
     """The Gradio UI mounted at / and the source viewer at /source/<report-id>; while ``startup``
     is not ready, the waiting page instead (None: ready now)."""
     assistant = assistant or Assistant(settings)
+    access = access or Access.open(settings, Database(settings.database_path))
     words = labels(settings.ui_lang)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     if startup is None:
         startup = Startup()
         startup.ready()
     app.add_middleware(StartupGate, startup=startup, words=words)  # inside Guard: its headers apply
-    app.add_middleware(Guard, limiter=LoginLimiter(settings.login_failures, settings.login_window_s),
-                       refusal=words["login_locked"])
+    # the limit counts in the team's database: every process behind the proxy sees the same failures
+    limiter = SharedLoginLimiter(access.db, settings.login_failures, settings.login_window_s)
+    app.add_middleware(Guard, limiter=limiter, refusal=words["login_locked"])
 
     @app.get("/source/{report_id:path}", response_class=HTMLResponse)
     def source(report_id: str, request: Request, start: str = "", end: str = ""):
-        if settings.auth and not _logged_in(request, app):
+        if access.user(_session_user(request, app)) is None:  # the same login as the chat, still an account
             return RedirectResponse("/", status_code=303)
         nonce = secrets.token_urlsafe(16)
         headers = {"Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; "
@@ -144,11 +167,12 @@ def create_app(settings: Settings, assistant: Assistant | None = None,
 
     theme = gr.themes.Default(font=[f.strip('" ') for f in FONTS.split(",")],
                               font_mono=["ui-monospace", "monospace"])  # local fonts: no network
-    blocks = ChatUI(assistant, words).build()
+    blocks = ChatUI(assistant, words, access).build()
     mounted = gr.mount_gradio_app(
-        app, blocks, path="/", server_name=settings.host, server_port=settings.port, auth=settings.auth,
-        max_file_size=f"{settings.max_upload_mb}mb", footer_links=[], run_history=False, theme=theme,
-        css=app_css(), head=page_head(words, UPLOAD_SUFFIXES))
+        app, blocks, path="/", server_name=settings.host, server_port=settings.port,
+        auth=access.login if access.login_required else None, max_file_size=f"{settings.max_upload_mb}mb",
+        footer_links=[], run_history=False, theme=theme, css=app_css(),
+        head=page_head(words, UPLOAD_SUFFIXES) + f"<script>{copy_script()}</script>")
     # Gradio checks that a file handed to a handler was uploaded (processing_utils._check_allowed)
     # only once the Blocks "has launched", which mount_gradio_app never sets: without this a
     # crafted API call names any file on the server. The upload handler checks again itself.
@@ -161,12 +185,13 @@ def _int(value: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-def _logged_in(request: Request, app: FastAPI) -> bool:
-    """The source viewer asks for the same login as the chat: Gradio's session cookie."""
+def _session_user(request: Request, app: FastAPI) -> str | None:
+    """Who the request's Gradio session cookie logged in (the source viewer asks for the same
+    login as the chat), None without one."""
     gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
     token = (request.cookies.get(f"access-token-{gradio_app.cookie_id}")
              or request.cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
-    return token in gradio_app.tokens
+    return gradio_app.tokens.get(token) if token else None
 
 
 if __name__ == "__main__":

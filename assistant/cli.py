@@ -1,4 +1,4 @@
-"""Command line: ingest, docs, search, ask, remove, removed, restore, targets.
+"""Command line: ingest, docs, search, ask, remove, removed, restore, targets, users, audit.
 
     python -m assistant ingest [PATH ...] [--replace]
     python -m assistant remove REPORT_ID
@@ -8,6 +8,13 @@
     python -m assistant search "问题" -k 5 [--office 铁西街道] [--year 2024] [--json]
     python -m assistant ask "问题" [--json]
     python -m assistant ask --json --file questions.txt
+    python -m assistant users add NAME --role reader|editor|admin [--office 铁西街道]
+    python -m assistant users list | passwd NAME | role NAME ROLE [--office ...] | remove NAME
+    python -m assistant audit [--report REPORT_ID]
+
+A password is read from the terminal (asked twice), or as one line on standard input when that is
+not a terminal (``printf '%s\n' "$PW" | python -m assistant users add ...``); never from the
+command line, where other users of the machine would see it.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import AssistantError, NoQuestionError, NoSuchFileError, UnknownOfficeError
+from .errors import AssistantError, NoQuestionError, NoSuchFileError, PasswordMismatchError, UnknownOfficeError, \
+    UnknownUserError
 from .labels import say
 from .settings import Settings
 
@@ -69,13 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--csv", type=Path, help="also write the table to this CSV file (UTF-8 with BOM)")
     p.add_argument("--xlsx", type=Path, help="also write the table to this Excel file")
 
-    p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
-    p.add_argument("report_id")
-
-    sub.add_parser("removed", help="list the removed and replaced versions kept in data/removed")
-
-    p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
-    p.add_argument("file", help="its name in data/removed (see: removed)")
+    _library_commands(sub)
+    _team_commands(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -88,10 +91,56 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _library_commands(sub) -> None:
+    """Removing a report, and the removed and replaced versions kept in data/removed."""
+    p = sub.add_parser("remove", help="remove a report from the index (its file moves to data/removed)")
+    p.add_argument("report_id")
+
+    sub.add_parser("removed", help="list the removed and replaced versions kept in data/removed")
+
+    p = sub.add_parser("restore", help="put a removed or replaced version back and index it")
+    p.add_argument("file", help="its name in data/removed (see: removed)")
+
+
+def _team_commands(sub) -> None:
+    """The team's commands: accounts (users ...) and the audit of report changes."""
+    p = sub.add_parser("users", help="the app's accounts: add, list, passwd, role, remove")
+    users = p.add_subparsers(dest="users_command", required=True)
+    q = users.add_parser("add", help="add an account (the password is asked for)")
+    q.add_argument("name")
+    q.add_argument("--role", choices=["reader", "editor", "admin"], default="reader")
+    q.add_argument("--office", default="", help="an editor with an office manages only its reports")
+    users.add_parser("list", help="list the accounts")
+    q = users.add_parser("passwd", help="set an account's password (asked for)")
+    q.add_argument("name")
+    q = users.add_parser("role", help="change an account's role (and office)")
+    q.add_argument("name")
+    q.add_argument("role", choices=["reader", "editor", "admin"])
+    q.add_argument("--office", default=None)
+    q = users.add_parser("remove", help="remove an account")
+    q.add_argument("name")
+
+    p = sub.add_parser("audit", help="who uploaded, replaced, removed or restored which report, and when")
+    p.add_argument("--report", default=None)
+    p.add_argument("-n", type=int, default=50)
+
+
 def _assistant(settings: Settings):
     from .chain import Assistant
 
     return Assistant(settings)
+
+
+def _actor(settings: Settings):
+    """The command line as the audit names it (cli:<login>); it acts as an admin: who can run it
+    can read the server's files anyway."""
+    import getpass
+
+    from .accounts import User
+    from .audit import Actor
+    from .db import Database
+
+    return Actor(User(f"cli:{getpass.getuser()}", "admin"), Database(settings.database_path))
 
 
 def _index(settings: Settings):
@@ -114,7 +163,7 @@ def cmd_ingest(settings: Settings, args) -> int:
     else:
         result = IngestResult()
         for path in _files(args.paths):
-            part = add_report(settings, index, path, replace=args.replace, progress=progress)
+            part = add_report(settings, index, path, replace=args.replace, progress=progress, actor=_actor(settings))
             for name in ("added", "updated", "unchanged", "removed", "errors"):
                 getattr(result, name).extend(getattr(part, name))
     for error in result.errors:
@@ -209,7 +258,7 @@ def cmd_ask(settings: Settings, args) -> int:
 def cmd_remove(settings: Settings, args) -> int:
     from .library import remove_report
 
-    where = remove_report(settings, _index(settings), args.report_id)
+    where = remove_report(settings, _index(settings), args.report_id, actor=_actor(settings))
     if where:
         print(say(CLI_LANG, "cli_moved", where=where))
     print(say(CLI_LANG, "cli_removed", id=args.report_id))
@@ -227,7 +276,7 @@ def cmd_removed(settings: Settings, args) -> int:
 def cmd_restore(settings: Settings, args) -> int:
     from .library import restore_report
 
-    result = restore_report(settings, _index(settings), args.file)
+    result = restore_report(settings, _index(settings), args.file, actor=_actor(settings))
     for error in result.errors:
         print(say(CLI_LANG, "cli_error", error=error), file=sys.stderr)
     print(result.summary())
@@ -247,9 +296,9 @@ def cmd_targets(settings: Settings, args) -> int:
     targets = filter_targets(all_targets(index), tuple(offices), args.kind, args.topic, args.year,
                              args.half, args.text)
     if args.csv:
-        write_csv(targets, args.csv)
+        write_csv(targets, args.csv, public_link=settings.public_link)
     if args.xlsx:
-        write_xlsx(targets, args.xlsx)
+        write_xlsx(targets, args.xlsx, public_link=settings.public_link)
     rows = [t.to_json() for t in targets]
     if args.json:
         for row in rows:
@@ -262,5 +311,53 @@ def cmd_targets(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_users(settings: Settings, args) -> int:
+    from . import accounts
+    from .db import Database
+
+    db = Database(settings.database_path)
+    command = args.users_command
+    if command == "list":
+        for user in accounts.list_users(db):
+            print(f"{user.name}\t{user.role}\t{user.office or '-'}")
+    elif command == "add":
+        user = accounts.add_user(db, args.name, _new_password(), args.role, args.office)
+        print(say(CLI_LANG, "user_added", name=user.name, role=user.role))
+    elif command == "passwd":
+        if accounts.get_user(db, args.name) is None:
+            raise UnknownUserError(args.name)
+        accounts.set_password(db, args.name, _new_password())
+        print(say(CLI_LANG, "user_password_set", name=args.name))
+    elif command == "role":
+        user = accounts.set_role(db, args.name, args.role, args.office)
+        print(f"{user.name}\t{user.role}\t{user.office or '-'}")
+    elif command == "remove":
+        accounts.remove_user(db, args.name)
+        print(say(CLI_LANG, "user_removed", name=args.name))
+    return 0
+
+
+def _new_password() -> str:
+    """From the terminal, typed twice and not echoed; else one line of standard input."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise PasswordMismatchError()
+    return first
+
+
+def cmd_audit(settings: Settings, args) -> int:
+    from .audit import entries
+    from .db import Database
+
+    for e in reversed(entries(Database(settings.database_path), args.n, args.report)):
+        print(f"{e.at}  {e.user}  {e.action}  {e.report_id}  {e.title}  {e.detail}")
+    return 0
+
+
 COMMANDS = {"ingest": cmd_ingest, "docs": cmd_docs, "search": cmd_search, "ask": cmd_ask,
-            "remove": cmd_remove, "removed": cmd_removed, "restore": cmd_restore, "targets": cmd_targets}
+            "remove": cmd_remove, "removed": cmd_removed, "restore": cmd_restore, "targets": cmd_targets,
+            "users": cmd_users, "audit": cmd_audit}

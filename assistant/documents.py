@@ -5,7 +5,7 @@ always point into ``Report.text``, the text as read from the file."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Iterator
 from urllib.parse import quote
 
@@ -204,6 +204,13 @@ class Citation:
     passage_start: int
     passage_end: int
 
+    @classmethod
+    def from_json(cls, data: dict) -> "Citation":
+        """A citation ``cite`` made once, read back as ``Answer.to_json`` wrote it (a saved chat,
+        a vote): the same fields, nothing recomputed; fields it does not know are dropped."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
     @property
     def link(self) -> str:
         """The source viewer on the cited text: /source/<report>?start=..&end=..#<paragraph>."""
@@ -251,6 +258,14 @@ class Answer:
             for cite_data, obj in zip(data[key], getattr(self, key)):
                 cite_data["link"] = obj.link
         return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Answer":
+        """The Answer ``to_json`` wrote (a saved chat, a vote): fields it does not know are dropped."""
+        lists = ("citations", "closest")  # the fields that hold Citations
+        known = {f.name for f in fields(cls)} - set(lists)
+        cited = {name: [Citation.from_json(c) for c in data.get(name) or []] for name in lists}
+        return cls(**{k: v for k, v in data.items() if k in known}, **cited)
 
     def __add__(self, later: "Answer") -> "Answer":
         """A streamed answer's chunks are each the whole answer so far: the later one wins."""

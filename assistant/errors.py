@@ -201,3 +201,99 @@ class ReportExistsError(AssistantError):
 class UnknownRemovedError(AssistantError):
     def __init__(self, file: str):
         super().__init__(file=file)
+
+
+# --- accounts, access, conversations, feedback (a team on one server) ---------------------------
+class UserNameError(AssistantError):
+    def __init__(self, name: str, limit: int):
+        super().__init__(name=name, limit=limit)
+
+
+class BadRoleError(AssistantError):
+    def __init__(self, role: str, roles: str):
+        super().__init__(role=role, roles=roles)
+
+
+class WeakPasswordError(AssistantError):
+    """Too short; the password itself is never a field (it would end up in a log)."""
+
+    def __init__(self, minimum: int):
+        super().__init__(minimum=minimum)
+
+
+class PasswordMismatchError(AssistantError):
+    def __init__(self):
+        super().__init__()
+
+
+class UnknownUserError(AssistantError):
+    def __init__(self, name: str):
+        super().__init__(name=name)
+
+
+class UserExistsError(AssistantError):
+    def __init__(self, name: str):
+        super().__init__(name=name)
+
+
+class LastAdminError(AssistantError):
+    def __init__(self, name: str):
+        super().__init__(name=name)
+
+
+class NotAllowedError(AssistantError):
+    """A request its user's role does not allow (checked on the server, whatever the page shows)."""
+
+    def __init__(self, user: str, role: str, action: str, needed: str):
+        super().__init__(user=user, role=role, action=action, needed=needed)
+
+    def message(self, lang: str) -> str:
+        from .labels import labels
+
+        words = labels(lang)
+        return words["error_NotAllowedError"].format(
+            user=self.user, role=words[f"role_{self.role}"], action=words[f"action_{self.action}"],
+            needed=words[f"role_{self.needed}"])
+
+
+class OtherOfficeError(AssistantError):
+    """An editor limited to their own office acting on another office's report."""
+
+    def __init__(self, user: str, office: str, report_office: str, title: str):
+        super().__init__(user=user, office=office, report_office=report_office, title=title)
+
+
+class NotLoggedInError(AssistantError):
+    def __init__(self):
+        super().__init__()
+
+
+class OpenOnNetworkError(AssistantError):
+    """The app would listen beyond this machine with no login."""
+
+    def __init__(self, host: str):
+        super().__init__(host=host)
+
+
+class UnknownChatError(AssistantError):
+    def __init__(self, chat_id: str):
+        super().__init__(chat_id=chat_id)
+
+
+class UnknownFeedbackError(AssistantError):
+    def __init__(self, feedback_id: int):
+        super().__init__(feedback_id=feedback_id)
+
+
+class NoKeyFactsError(AssistantError):
+    """An answerable eval candidate with no expected fact to check the answer by."""
+
+    def __init__(self, feedback_id: int):
+        super().__init__(feedback_id=feedback_id)
+
+
+class QuoteNotFoundError(AssistantError):
+    """A support quote that is not, as written, in the report it names."""
+
+    def __init__(self, report_id: str, quote: str):
+        super().__init__(report_id=report_id, quote=quote)

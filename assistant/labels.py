@@ -3,9 +3,12 @@
 One table, a key per line with its Chinese and its English text, so a label cannot exist in one
 language only. Templates use ``str.format`` fields. The interface, the answers, the not-found
 messages, the CLI and the typed errors all read their text from here; ``prompts/`` holds what is
-said to a language model."""
+said to a language model. The team's words (accounts, saved chats, feedback review, audit, and
+their errors) are in ``labels_team.py``, merged into this one table."""
 
 from __future__ import annotations
+
+from .labels_team import TEAM_LABELS
 
 LABELS: dict[str, tuple[str, str]] = {
     # --- the page -------------------------------------------------------------------------------
@@ -46,8 +49,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "feedback_reason_placeholder": ("例如：数字不对；引用的不是这个街道；没有回答问题",
                                     "e.g. the figure is wrong; it cites another office; it does not answer"),
     "feedback_send": ("提交", "Send"), "feedback_saved": ("已记下，谢谢！", "Noted, thank you!"),
-    "feedback_full": ("反馈没能保存（反馈文件已满）；请告诉管理员。",
-                      "The feedback could not be stored (the feedback file is full); tell the administrator."),
+    "feedback_full": ("反馈没能保存（已存的反馈达到上限）；请告诉管理员。",
+                      "The feedback could not be stored (the stored feedback has reached its limit); tell the administrator."),
     "examples": ("铁西街道2024年招商引资目标是多少？|望月湖街道2024年要打造一个什么特色商圈？|"
                  "哪些街道提到了招聘会？|辽西街道上半年一共清理了多少吨垃圾？",
                  "What growth target did Tiexi set for construction output?|铁西街道2024年招商引资目标是多少？|"
@@ -343,6 +346,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "file_no_report_text": ("里面没有报告正文（只有页眉、广告或空白）",
                             "no report text found in it (only headers, advertising or an empty body)"),
 }
+LABELS.update(TEAM_LABELS)  # a team's accounts, chats, feedback and audit: labels_team.py
 
 ZH = {key: pair[0] for key, pair in LABELS.items()}
 EN = {key: pair[1] for key, pair in LABELS.items()}

@@ -9,7 +9,9 @@ remove one, restore one. Nothing is ever lost or overwritten silently:
   from where ``restore_report`` puts it back;
 - the new file reaches the corpus by an atomic rename from corpus/.incoming/, so a process killed
   during an upload leaves at most a file in .incoming (dropped at the next start) or a complete
-  file that the next start indexes.
+  file that the next start indexes;
+- given an ``Actor`` (a user of the app, the command line), each operation first checks that
+  their role allows it on that report's office (access.authorize), then records it in the audit.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .access import authorize
+from . import audit
+from .audit import Actor
 from .errors import AssistantError, Reason, ReportExistsError, UnknownRemovedError, UnsupportedFileError, \
     UploadOutsideFolderError
 from .index import Index
@@ -66,12 +71,13 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
                progress: Sink | None = None,
                upload_root: Path | None = None, replace: bool = False,
-               suffixes: tuple[str, ...] = SUFFIXES) -> IngestResult:
+               suffixes: tuple[str, ...] = SUFFIXES, actor: Actor | None = None) -> IngestResult:
     """Read an uploaded file, then put it into the corpus folder under its own name and index it.
     ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
     it is refused before it is read. ``replace``: the user has agreed to replace the report it
     would overwrite (without it, ReportExistsError). ``suffixes``: the file types accepted (the app
-    offers UPLOAD_SUFFIXES; another is refused with UnsupportedFileError, in the user's language)."""
+    offers UPLOAD_SUFFIXES; another is refused with UnsupportedFileError, in the user's language).
+    ``actor``: who uploads (checked against the offices, audited)."""
     if upload_root is not None:
         upload = check_uploaded(upload, upload_root)
     name = _checked_name(name or upload.name, suffixes)
@@ -94,8 +100,12 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     same_file = rid in records and target.exists() and target.read_bytes() == data
     twin = next((r for r in records.values() if r.id != rid and r.office and r.office == report.office
                  and r.title == report.title), None)  # the same report under another file name
-    if not replace and not same_file and (rid in records or twin is not None):
-        existing = records.get(rid) or twin
+    existing = records.get(rid) or twin
+    if actor is not None:  # the new report's office, and the office of the one it would replace
+        authorize(actor.user, "upload", report.office, report.title)
+        if existing is not None:
+            authorize(actor.user, "replace", existing.office, existing.title)
+    if not replace and not same_file and existing is not None:
         raise ReportExistsError(name, existing.title, existing.id)
     previous = _set_aside(settings, target, records.get(rid), "replaced") if target.exists() and not same_file else None
     _place(corpus, target, data)
@@ -111,6 +121,10 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
         result.errors = [e.replace(str(target), name) for e in result.errors]
     elif twin is not None and replace:
         remove_report(settings, index, twin.id, why="replaced")
+    if actor is not None and not result.errors and (result.added or result.updated or twin is not None):
+        replaced = existing is not None and not same_file
+        audit.record(actor.db, actor.user.name, "replace" if replaced else "upload", rid, report.title,
+                     report.office, f"{name} ← {existing.id}" if replaced else name)
     return result
 
 
@@ -158,16 +172,23 @@ def drop_incoming(settings: Settings) -> list[str]:
     return dropped
 
 
-def remove_report(settings: Settings, index: Index, report_id: str, why: str = "removed") -> Path | None:
-    """Remove a report from the index and move its file to data/removed/. Returns where it went."""
-    record = next((r for r in index.reports() if r.id == report_id), None)
+def remove_report(settings: Settings, index: Index, report_id: str, why: str = "removed",
+                  actor: Actor | None = None) -> Path | None:
+    """Remove a report from the index and move its file to data/removed/. Returns where it went.
+    ``actor``: who removes it (checked against the report's office, audited)."""
+    found = next((r for r in index.reports() if r.id == report_id), None)
+    if actor is not None:
+        authorize(actor.user, "remove", found.office if found else "", found.title if found else report_id)
     remove(index, report_id)  # raises UnknownReportError for an id it does not hold
-    source = settings.corpus_dir / record.source if record else None
-    if source is None or not source.exists():
-        return None
-    kept = _set_aside(settings, source, record, why)
-    log.info("removed %s; its file moved to %s", report_id, kept.file)
-    return settings.data_dir / "removed" / kept.file
+    source = settings.corpus_dir / found.source if found else None
+    kept = _set_aside(settings, source, found, why) if source is not None and source.exists() else None
+    where = settings.data_dir / "removed" / kept.file if kept else None
+    if kept:
+        log.info("removed %s; its file moved to %s", report_id, kept.file)
+    if actor is not None:
+        audit.record(actor.db, actor.user.name, "remove", report_id, found.title if found else "",
+               found.office if found else "", kept.file if kept else "")
+    return where
 
 
 def _set_aside(settings: Settings, source: Path, record, why: str) -> Removed:
@@ -205,18 +226,26 @@ def list_removed(settings: Settings) -> list[Removed]:
     return out
 
 
-def restore_report(settings: Settings, index: Index, file: str) -> IngestResult:
+def restore_report(settings: Settings, index: Index, file: str, actor: Actor | None = None) -> IngestResult:
     """Put a removed or replaced version back into the corpus under its original name and index
-    it; whatever holds that name now is set aside first (so it can be restored in turn)."""
+    it; whatever holds that name now is set aside first (so it can be restored in turn).
+    ``actor``: who restores it (checked against both reports' offices, audited)."""
     entry = next((e for e in list_removed(settings) if e.file == file), None)
     if entry is None:
         raise UnknownRemovedError(file)
     target = settings.corpus_dir / entry.original
     current = next((r for r in index.reports() if (settings.corpus_dir / r.source) == target), None)
+    if actor is not None:
+        authorize(actor.user, "restore", entry.office, entry.title)
+        if current is not None:
+            authorize(actor.user, "replace", current.office, current.title)
     if target.exists():
         _set_aside(settings, target, current, "replaced")
     restore_file(settings.data_dir, entry, target)
-    return ingest(index, [target])
+    result = ingest(index, [target])
+    if actor is not None and not result.errors:
+        audit.record(actor.db, actor.user.name, "restore", entry.report_id, entry.title, entry.office, entry.file)
+    return result
 
 
 def restore_file(data_dir: Path, entry: Removed, target: Path) -> None:

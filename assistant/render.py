@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .documents import Answer, Citation
+from .footnotes import plain_text
 from .labels import LABELS
 from .targets import Target
 
@@ -107,6 +108,19 @@ def read_as_line(answer: Answer) -> str:
     return answer.read_as
 
 
+def copy_bar_html(answer: Answer, words: dict, public_link=lambda link: link) -> str:
+    """The copy button under an answer, carrying what it copies: the answer as plain text with
+    numbered footnotes (footnotes.plain_text), one hidden span per line. Chat messages are
+    sanitised (no data- attributes, no scripts): static/copy.js finds the spans by class."""
+    lines = "".join(f'<span class="l">{esc(line)}</span>'
+                    for line in plain_text(answer, public_link).rstrip("\n").split("\n"))
+    return (f'<div class="copy-bar"><button type="button" class="copy-answer">{esc(words["copy_answer"])}</button>'
+            f'<span class="copy-text" hidden>{lines}</span>'
+            f'<span class="copy-done" hidden>{esc(words["copied"])}</span></div>')
+
+
+def copy_script() -> str:
+    return (STATIC / "copy.js").read_text(encoding="utf-8")
 # the not-found line naming the closest sections, in either language (an answer speaks its
 # question's): (its text before the places, the separator between them)
 CLOSEST_LINES = [(LABELS["not_found_closest"][i].split("{places}")[0], LABELS["place_sep"][i]) for i in (0, 1)]

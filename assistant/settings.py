@@ -8,6 +8,7 @@ default.
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, fields, replace
@@ -23,7 +24,9 @@ class Settings:
     # --- where things live -------------------------------------------------------------------
     corpus_dir: Path = ROOT / "corpus"  # the reports, data only; uploads land here too
     index_dir: Path = ROOT / "index"  # generated, git-ignored: Chroma store + lexical cache
-    data_dir: Path = ROOT / "data"  # feedback and other runtime state, git-ignored
+    data_dir: Path = ROOT / "data"  # runtime state (the database, removed reports), git-ignored
+    database: Path | None = None  # the team's SQLite file; None: data_dir/assistant.db
+    candidates_path: Path = ROOT / "eval" / "candidates.jsonl"  # eval items made from user feedback
     prompts_dir: Path = ROOT / "prompts"  # prompt templates as files
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 -> Chroma server instead of embedded
     collection: str = "reports"  # prefix of the Chroma collection names
@@ -83,7 +86,10 @@ class Settings:
     # --- app ----------------------------------------------------------------------------------
     host: str = "127.0.0.1"  # intranet default: only this machine unless told otherwise
     port: int = 7860
-    auth: tuple[str, str] | None = None  # optional (user, password) login: ASSISTANT_AUTH=user:password
+    auth: tuple[str, str] | None = None  # a single admin login (ASSISTANT_AUTH=user:password) beside the accounts
+    # the address staff open, e.g. https://assistant.district.gov.cn: makes every link in an export
+    # or a copied answer absolute (a link in an Excel file or a Word document has no page to be relative to)
+    public_url: str = ""
     max_upload_mb: int = 20  # a work report is well under 1 MB; anything larger is suspect
     login_failures: int = 5  # wrong passwords per user or address within login_window_s before a pause
     login_window_s: float = 60.0  # ... so guessing costs minutes, a typo nothing
@@ -103,11 +109,19 @@ class Settings:
                 env[f.name] = _convert(f.name, raw, hints[f.name])
         if env.get("llm_base_url") and "answerer" not in env:
             env["answerer"] = "llm"
-        return replace(cls(), **{**env, **overrides})
+        settings = replace(cls(), **{**env, **overrides})
+        if settings.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", settings.public_url):
+            raise SettingError("public_url", settings.public_url, "expected http(s)://host[/path]")
+        return settings
 
     @property
-    def feedback_path(self) -> Path:
-        return self.data_dir / "feedback.jsonl"
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "assistant.db"
+
+    def public_link(self, link: str) -> str:
+        """A link of this app (/source/...) as it is written into an export or copied text:
+        absolute under public_url when that is set, else as it is."""
+        return self.public_url.rstrip("/") + link if self.public_url and link.startswith("/") else link
 
 
 def stay_offline() -> None:

@@ -1,7 +1,9 @@
 """The 问答 tab: the filters, the chat and the sources panel beside it; under the chat, a not-found
-reply's offer to ask again without the filters that kept the answer out (Answer.filtered_out, found
-by chain.py), and the reason box that follows a 👎. Handlers turn the assistant's answers into chat
-messages (render.py); the choices behind them are made without Gradio (chain.py, feedback.py)."""
+reply's offer to ask again without the filters that kept the answer out (Answer.filtered_out), and the reason box that
+follows a 👎. Handlers turn the assistant's answers into chat messages (render.py); the choices
+behind them are made without Gradio (chain.py, feedback.py). Each handler checks the request's
+user first (ui.allowed); votes and their reasons go into the team's database under that user,
+with the saved chat they belong to (chats_ui.py saves each answer after ``asked``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import gradio as gr
 from .choices import chat_choices
 from .documents import Answer, Filters
 from .errors import AssistantError
-from .feedback import feedback_record, record_feedback
+from .feedback import add_comment, record_vote
 from .labels import error_message
 from .render import answer_html, question_html, sources_html
 from .ui_base import PRIVATE, info, warn
@@ -70,26 +72,30 @@ class ChatTab:
                                self.phase_filter],
                        outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
                        concurrency_limit=self.ui.settings.answer_concurrency, concurrency_id="ask", **private)
-        self.question.submit(self.ask, **chat_io)
-        self.chatbot.example_select(example_text, None, self.question, **private).then(self.ask, **chat_io)
+        self.asked = [self.question.submit(self.ask, **chat_io),  # chats_ui saves each answer after them
+                      self.chatbot.example_select(example_text, None, self.question, **private).then(
+                          self.ask, **chat_io)]
         self.clear.click(lambda: ([], sources_html(None, words), [], "", gr.update(visible=False), None,
                                   gr.update(visible=False)),
                          outputs=[self.chatbot, self.sources, self.turns, self.question, *below], **private)
         self.chatbot.clear(lambda: (sources_html(None, words), [], gr.update(visible=False), None,
                                     gr.update(visible=False)),
                            outputs=[self.sources, self.turns, *below], **private)
-        self.chatbot.like(self.on_like, [self.turns], [self.turns, self.reason_row, self.reason, self.reason_for],
-                          **private)
+        self.chatbot.like(self.on_like, [self.turns, self.ui.chats.state],
+                          [self.turns, self.reason_row, self.reason, self.reason_for], **private)
         for event in (self.reason_send.click, self.reason.submit):
             event(self.on_reason, [self.reason, self.turns, self.reason_for],
                   [self.reason_row, self.reason, self.turns], **private)
-        self.drop.click(self.dropped, [self.retry], [self.office_filter, self.year_filter, self.phase_filter,
-                                                     self.question], **private).then(self.ask, **chat_io)
+        self.asked.append(self.drop.click(self.dropped, [self.retry], [self.office_filter, self.year_filter,
+                                                                       self.phase_filter, self.question],
+                                          **private).then(self.ask, **chat_io))
 
     # --- handlers -------------------------------------------------------------------------------
-    def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str):
+    def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str,
+            request: gr.Request):
         """Stream the answer into the chat. Outputs: the chat, the sources, the turns, the question
         box, and under the chat the drop-the-filter button, its question, the reason box."""
+        self.ui.allowed(request, "ask")
         words, skip = self.words, (gr.skip(), gr.skip(), gr.skip())
         filters = Filters(offices=tuple(offices or ()), years=tuple(int(y) for y in years or ()),
                           phase=phase or "")
@@ -135,31 +141,37 @@ class ChatTab:
         return (gr.update(value=list(f.offices)), gr.update(value=[str(y) for y in f.years]),
                 gr.update(value=f.phase), retry["question"])
 
-    def on_like(self, turns: list, data: gr.LikeData):
-        """One vote per answer and session: a vote is stored when it changes, not at every click.
-        Thanks either way; after a 👎 the reason box opens under the chat."""
+    def on_like(self, turns: list, chat_state: dict | None, data: gr.LikeData, request: gr.Request):
+        """One vote per answer: stored when it changes, not at every click (in the database, under
+        the user, with the questions before it in its saved chat). Thanks either way; after a 👎
+        the reason box opens under the chat."""
+        user = self.ui.allowed(request, "vote")
         at = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = next((t for t in turns if t["index"] == at), None)
+        found = next(((n, t) for n, t in enumerate(turns) if t["index"] == at), None)
         liked = data.liked if isinstance(data.liked, bool) else None  # None: the vote taken back
-        if turn is None or liked is None or turn.get("vote") == liked:
+        if found is None or liked is None or found[1].get("vote") == liked:
             return turns, gr.skip(), gr.skip(), gr.skip()
-        record = feedback_record(turn["answer"], liked, turn["filters"])
-        if not record_feedback(self.ui.settings.feedback_path, record):
+        n, turn = found
+        history = [t["answer"].standalone_question or t["answer"].question for t in turns[:n]]
+        vote_id = record_vote(self.ui.access.db, user.name, turn["answer"], liked, turn["filters"],
+                              chat_id=(chat_state or {}).get("id") or "", turn=n, history=history)
+        if vote_id is None:
             warn(self.words, self.words["feedback_full"])
         info(self.words, self.words["feedback_thanks_up" if liked else "feedback_thanks_down"])
-        turns = [{**t, "vote": liked, "vote_id": record["vote_id"]} if t is turn else t for t in turns]
-        return turns, gr.update(visible=not liked), "", at if not liked else None
+        turns = [{**t, "vote": liked, "vote_id": vote_id} if t is turn else t for t in turns]
+        return turns, gr.update(visible=not liked and vote_id is not None), "", at if not liked else None
 
-    def on_reason(self, reason: str, turns: list, at: int | None):
-        """The reason after a 👎, stored as that vote again with its reason (feedback.py)."""
+    def on_reason(self, reason: str, turns: list, at: int | None, request: gr.Request):
+        """The reason after a 👎, the comment of that vote (feedback.add_comment: only the voter's own)."""
+        user = self.ui.allowed(request, "vote")
         turn = next((t for t in turns if t["index"] == at and t.get("vote") is False), None)
-        if turn is None or not (reason or "").strip():
+        if turn is None or turn.get("vote_id") is None or not (reason or "").strip():
             return gr.update(visible=turn is not None), reason, turns
-        record = feedback_record(turn["answer"], False, turn["filters"], vote_id=turn["vote_id"], reason=reason)
-        if record_feedback(self.ui.settings.feedback_path, record):
+        try:
+            add_comment(self.ui.access.db, user.name, int(turn["vote_id"]), reason)
             info(self.words, self.words["feedback_saved"])
-        else:
-            warn(self.words, self.words["feedback_full"])
+        except AssistantError as e:
+            warn(self.words, "{message}", message=error_message(e, self.words))
         return gr.update(visible=False), "", turns
 
 

@@ -1,6 +1,9 @@
 """The 报告 tab: the reports table (each title opens the report), uploading, replacing after the
 user agreed, removing after the user confirmed, with an undo, and restoring any version kept in
-data/removed. Every report is named by its title; no server path reaches the page."""
+data/removed. Every report is named by its title; no server path reaches the page. Under them,
+the audit of who changed which report (admin_ui.py). The upload, remove and restore controls
+show only to a role that may use them, and every handler checks the request's user all the same
+(ui.actor: library.py checks the role against each report's office and records the change)."""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ class ReportsTab:
         self.table = gr.Dataframe(
             [], headers=[words[k] for k in TABLE_COLUMNS], label=words["reports_table"], interactive=False,
             datatype=["html", "str", "str", "str", "str", "number", "str"], elem_id="reports-table", wrap=True)
-        with gr.Row(elem_id="reports-actions"):
+        with gr.Row(elem_id="reports-actions", visible=False) as self.actions:  # shown by admin_ui.on_load
             # no file_types: Gradio's own refusal is English; on_upload refuses in the page's language
             self.upload = gr.File(label=words["upload"].format(types=" ".join(UPLOAD_SUFFIXES),
                                                                mb=self.settings.max_upload_mb),
@@ -49,6 +52,7 @@ class ReportsTab:
                     self.restore_choice = gr.Dropdown([], value=None, label=words["restore_choice"],
                                                       elem_id="restore-choice")
                     self.restore = gr.Button(words["restore"], elem_id="restore")
+        self.ui.admin.audit_table()
         self.pending = gr.State(None)  # an upload waiting for the user to confirm its replacement
         self.to_remove = gr.State(None)  # the report id the confirmation is about
         self.undoable = gr.State(None)  # (file in data/removed, title) of the last removal
@@ -70,30 +74,34 @@ class ReportsTab:
 
     # --- handlers -------------------------------------------------------------------------------
     def on_upload(self, files: list[str] | None, picked_offices: list, picked_years: list,
-                  progress=gr.Progress()):
+                  request: gr.Request, progress=gr.Progress()):
+        actor = self.ui.actor(request, "upload")
         pending = None
         for file in files or []:
-            pending = self._add(Path(file), False, progress) or pending
+            pending = self._add(Path(file), False, progress, actor) or pending
         return self._after_upload(pending, picked_offices, picked_years)
 
-    def on_replace(self, pending: str | None, picked_offices: list, picked_years: list, progress=gr.Progress()):
+    def on_replace(self, pending: str | None, picked_offices: list, picked_years: list, request: gr.Request,
+                   progress=gr.Progress()):
         """The user confirmed: the upload replaces the report it collided with."""
+        actor = self.ui.actor(request, "replace")
         if pending:
-            self._add(Path(pending), True, progress)
+            self._add(Path(pending), True, progress, actor)
         return self._after_upload(None, picked_offices, picked_years)
 
     def _after_upload(self, pending, picked_offices, picked_years):
         return (None, pending, gr.update(visible=pending is not None),
                 *self.ui.refreshed(picked_offices, picked_years))
 
-    def _add(self, file: Path, replace: bool, progress) -> str | None:
+    def _add(self, file: Path, replace: bool, progress, actor) -> str | None:
         """Add one uploaded file; its path when it waits for the user to confirm a replacement."""
         words, name = self.words, file.name
         try:
             result = add_report(self.settings, self.index, file, name, replace=replace,
                                 progress=lambda step: progress((step.done, step.total),
                                                                desc=step.describe(self.settings.ui_lang)),
-                                upload_root=Path(get_upload_folder()), suffixes=UPLOAD_SUFFIXES)
+                                upload_root=Path(get_upload_folder()), suffixes=UPLOAD_SUFFIXES,
+                                actor=actor)
         except ReportExistsError as e:
             warn(words, "{message}", message=error_message(e, words))
             return str(file)
@@ -116,21 +124,23 @@ class ReportsTab:
     def _title(self, report_id: str | None) -> str | None:
         return next((r.title for r in self.index.reports() if r.id == report_id), None)
 
-    def ask_to_remove(self, report_id: str | None):
+    def ask_to_remove(self, report_id: str | None, request: gr.Request):
         """The confirmation, naming the report; nothing is removed yet."""
+        self.ui.allowed(request, "remove")
         title = self._title(report_id)
         if title is None:
             warn(self.words, self.words["nothing_selected"])
             return gr.update(visible=False), "", None
         return gr.update(visible=True), esc(self.words["remove_confirm"].format(title=title)), report_id
 
-    def on_remove(self, report_id: str | None, picked_offices: list, picked_years: list):
+    def on_remove(self, report_id: str | None, picked_offices: list, picked_years: list, request: gr.Request):
         """Confirmed: remove it; its file is kept in data/removed and the undo button offers it back."""
+        actor = self.ui.actor(request, "remove")
         title, undo = self._title(report_id), (gr.skip(), gr.skip())
         try:
             if title is None:
                 raise UnknownReportError(report_id or "")
-            kept = remove_report(self.settings, self.index, report_id)
+            kept = remove_report(self.settings, self.index, report_id, actor=actor)
         except AssistantError as e:
             warn(self.words, self.words["failed"], error=error_message(e, self.words))
         else:
@@ -139,23 +149,25 @@ class ReportsTab:
                      (kept.name, title)) if kept else (gr.update(visible=False), None))
         return (gr.update(visible=False), None, *undo, *self.ui.refreshed(picked_offices, picked_years))
 
-    def on_undo(self, undoable, picked_offices: list, picked_years: list):
+    def on_undo(self, undoable, picked_offices: list, picked_years: list, request: gr.Request):
+        actor = self.ui.actor(request, "restore")
         if undoable:
-            self._restore(undoable[0])
+            self._restore(undoable[0], actor)
         return (gr.update(visible=False), None, *self.ui.refreshed(picked_offices, picked_years))
 
-    def on_restore(self, file: str | None, picked_offices: list, picked_years: list):
+    def on_restore(self, file: str | None, picked_offices: list, picked_years: list, request: gr.Request):
+        actor = self.ui.actor(request, "restore")
         if not file:
             warn(self.words, self.words["nothing_to_restore"])
         else:
-            self._restore(file)
+            self._restore(file, actor)
         return self.ui.refreshed(picked_offices, picked_years)
 
-    def _restore(self, file: str) -> None:
+    def _restore(self, file: str, actor) -> None:
         """Put a kept version back and index it; its title in the toast."""
         title = next((e.title for e in list_removed(self.settings) if e.file == file), file)
         try:
-            result = restore_report(self.settings, self.index, file)
+            result = restore_report(self.settings, self.index, file, actor=actor)
         except AssistantError as e:
             warn(self.words, self.words["failed"], error=error_message(e, self.words))
             return

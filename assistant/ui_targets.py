@@ -65,8 +65,11 @@ class TargetsTab:
                    **private)
 
     # --- handlers -------------------------------------------------------------------------------
-    def targets_view(self, offices: list, year: str, half: str, kind: str, topic: str, text: str):
-        """The Targets tab for these filters: rows, count, and the rows as CSV and Excel files."""
+    def targets_view(self, offices: list, year: str, half: str, kind: str, topic: str, text: str,
+                     request: gr.Request):
+        """The Targets tab for these filters: rows, count, and the rows as CSV and Excel files
+        (their links absolute under ASSISTANT_PUBLIC_URL)."""
+        self.ui.allowed(request, "export")
         every = all_targets(self.index)
         try:
             shown = filter_targets(every, tuple(offices or ()), kind or "", topic or "",
@@ -74,19 +77,21 @@ class TargetsTab:
         except AssistantError as e:
             warn(self.words, self.words["failed"], error=error_message(e, self.words))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        csv_path, xlsx_path = export_files(shown, EXPORTS, self.words)
+        csv_path, xlsx_path = export_files(shown, EXPORTS, self.words, self.ui.settings.public_link)
         return (target_rows(shown, self.words), targets_count_html(len(shown), len(every), self.words),
                 str(csv_path), str(xlsx_path))
 
-    def targets_refreshed(self, offices: list, year: str, half: str, kind: str, topic: str, text: str):
+    def targets_refreshed(self, offices: list, year: str, half: str, kind: str, topic: str, text: str,
+                          request: gr.Request):
         """The filters' choices as the reports are now (a choice that went away is dropped), then the view."""
+        self.ui.allowed(request, "export")
         choices = target_choices(all_targets(self.index), self.words)
         offices, year, topic = kept_target_filters(choices, offices, year, topic)
         return (gr.update(choices=choices.offices, value=offices), gr.update(choices=choices.years, value=year),
-                gr.update(choices=choices.topics, value=topic), *self.targets_view(offices, year, half, kind, topic, text))
+                gr.update(choices=choices.topics, value=topic), *self.targets_view(offices, year, half, kind, topic, text, request))
 
-    def on_load(self):
-        """The tab's choices and rows as they are when a page opens."""
+    def on_load(self, request: gr.Request):
+        """The tab's choices and rows as they are when a page opens (ChatUI.on_load checked the user)."""
         choices = target_choices(all_targets(self.index), self.words)
         return (gr.update(choices=choices.offices, value=[]), gr.update(choices=choices.years, value=""),
-                gr.update(choices=choices.topics, value=""), *self.targets_view([], "", "", "", "", ""))
+                gr.update(choices=choices.topics, value=""), *self.targets_view([], "", "", "", "", "", request))

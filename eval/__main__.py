@@ -8,7 +8,10 @@
     python -m eval --compare            retrieval configurations side by side (seed set)
     python -m eval --gate               what CI runs: the seed set, the test split and the test
                                         conversations against eval/thresholds.toml; exit 1 on a regression
-    python -m eval --qa FILE            any file of items in the same format, on the seed corpus
+    python -m eval --qa FILE            any file of items in the same format (eval/candidates.jsonl:
+                                        the items admins made from users' feedback), on the corpus
+                                        and index the settings name (ASSISTANT_CORPUS_DIR, ...);
+                                        its report is FILE's name: report-candidates.md
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ def main(argv=None) -> int:
     if args.conversations:
         return conversations_report(assistant, args.conversations, args.out)
     items = load_items(args.qa)
+    if not items:
+        print(f"{args.qa}: no items to score (one JSON object per line, as in eval/qa.jsonl)", file=sys.stderr)
+        return 1
     if args.compare:
         return compare_report(assistant, items, args.k, args.out)
     results, report = run(assistant, items, args.k)
@@ -82,7 +88,8 @@ def main(argv=None) -> int:
         llm = Assistant(replace(settings, answerer="llm"), assistant.index)
         summary += "\n\nllm answerer:\n\n" + table({"overall": run(llm, items, args.k)[1]["overall"]})
     print(summary)
-    write_report(args.out, "report", f"`{args.qa.name}`, {len(items)} items, k={args.k}, answerer: "
+    name = "report" if args.qa.resolve() == (HERE / "qa.jsonl").resolve() else f"report-{args.qa.stem}"
+    write_report(args.out, name, f"`{args.qa.name}`, {len(items)} items, k={args.k}, answerer: "
                  f"{settings.answerer}, embedding: {settings.embedding_model}", summary, report, results)
     return 0
 

@@ -73,8 +73,14 @@ def locate(text: str, quote: str) -> int:
 
 
 def quote_positions(assistant: Assistant, item: dict) -> list[tuple[str, int]]:
+    """Where each supporting quote is; -1 for a report the index no longer holds (an item made
+    from feedback on a report removed since) or a quote it does not contain: found by nothing."""
+    known = {r.id for r in assistant.index.reports()}
     out = []
     for support in item["support"]:
+        if support["report"] not in known:
+            out.append((support["report"], -1))
+            continue
         text = assistant.index.report(support["report"]).text
         out.append((support["report"], locate(text, support["quote"])))
     return out
@@ -92,7 +98,7 @@ def score_item(assistant: Assistant, item: dict, k: int) -> ItemResult:
     if item["answerable"]:
         positions = quote_positions(assistant, item)
         found = [any(r == rid and s <= pos < e for r, s, e in retrieved) for rid, pos in positions]
-        result.recall = sum(found) / len(found)
+        result.recall = sum(found) / len(found) if found else 0.0
         for rank, (r, s, e) in enumerate(retrieved, 1):
             if any(r == rid and s <= pos < e for rid, pos in positions):
                 result.rr = 1 / rank

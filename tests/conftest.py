@@ -83,15 +83,27 @@ def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: 
     shutil.copytree(settings.corpus_dir, world / "corpus")
     if copy_index:
         shutil.copytree(settings.index_dir, world / "index")
+    with app_process(world / "app.log", ready, ASSISTANT_CORPUS_DIR=str(world / "corpus"),
+                     ASSISTANT_INDEX_DIR=str(world / "index"), ASSISTANT_DATA_DIR=str(world / "data"), **env) as url:
+        yield {"url": url, "world": world}
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(world / "corpus"),
-           "ASSISTANT_INDEX_DIR": str(world / "index"), "ASSISTANT_DATA_DIR": str(world / "data"),
-           "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_process(log_path: Path, ready: bool = True, **env: str):
+    """`python app.py` on a free port with these ``ASSISTANT_*`` settings; yields its URL once it
+    serves the app (``ready=False``: once it answers at all, its waiting page included), stops it
+    at the end. Its output goes to ``log_path``."""
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_PORT": str(port), "ASSISTANT_HOST": "127.0.0.1", "ASSISTANT_UI_LANG": "zh",
            "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **env}
     env.pop("ASSISTANT_LLM_BASE_URL", None)
-    log = (world / "app.log").open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -99,7 +111,7 @@ def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: 
     try:
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{(world / 'app.log').read_text()}")
+                pytest.fail(f"app.py exited with {proc.returncode}:\n{log_path.read_text()}")
             try:
                 urllib.request.urlopen(url + "/", timeout=1)
                 break
@@ -109,11 +121,10 @@ def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: 
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.perf_counter() - started > APP_START_TIMEOUT_S:
-                pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n"
-                            f"{(world / 'app.log').read_text()}")
+                pytest.fail(f"app.py did not serve in {APP_START_TIMEOUT_S} s:\n{log_path.read_text()}")
             time.sleep(0.2)
         print(f"\napp served after {time.perf_counter() - started:.1f} s")
-        yield {"url": url, "world": world}
+        yield url
     finally:
         proc.terminate()
         try:
@@ -121,3 +132,42 @@ def app_server(settings: Settings, world: Path, copy_index: bool = True, ready: 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+CHROMA_START_TIMEOUT_S = 90  # a cold start on a loaded 2-core CI machine takes a few seconds
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory):
+    """A real Chroma server (`chroma run`) on a free 127.0.0.1 port and a temp --path, stopped at the end."""
+    import httpx
+
+    binary = Path(sys.executable).with_name("chroma")
+    binary = str(binary) if binary.exists() else shutil.which("chroma")
+    assert binary, "the chroma CLI (installed with the chromadb package) is missing"
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log_path = folder / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([binary, "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+                                   "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + CHROMA_START_TIMEOUT_S
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Chroma server did not start:\n{log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

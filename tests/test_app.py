@@ -165,16 +165,19 @@ def test_follow_up_question_uses_the_previous_one(page):
 
 
 def test_thumbs_up_is_stored_with_question_answer_and_citations(page, server):
+    from assistant.db import Database
+    from assistant.feedback import votes
+
     ask(page, QUESTION)
     page.locator("#chat button[aria-label='赞'], #chat button[aria-label='Like']").last.click()
-    path = server["world"] / "data" / "feedback.jsonl"
+    db = Database(server["world"] / "data" / "assistant.db")
     deadline = time.time() + 10
-    while not (path.exists() and path.read_text(encoding="utf-8").endswith("\n")):
-        assert time.time() < deadline, "no feedback line written"
+    while not votes(db, liked=True):
+        assert time.time() < deadline, "no vote stored"
         time.sleep(0.1)
-    record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
-    assert record["liked"] is True and record["question"] == QUESTION
-    assert "7亿元" in record["answer"] and record["citations"][0]["report_id"] == TIEXI
+    vote = votes(db, liked=True)[0]
+    assert vote.question == QUESTION and vote.user == "local"  # no accounts: the person at this machine
+    assert "7亿元" in vote.answer.answer and vote.answer.citations[0].report_id == TIEXI
     page.locator("#clear").click()  # and the empty screen offers example questions again
     page.locator("#chat button", has_text="望月湖街道2024年要打造一个什么特色商圈？").wait_for()
     assert page.locator("#chat .answer").count() == 0

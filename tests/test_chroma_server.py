@@ -8,15 +8,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-import pytest
 
 import assistant.store as store_module
 from assistant.chain import Assistant
@@ -26,47 +23,7 @@ from assistant.ingest import ingest, remove
 from conftest import HAIXI, KAIYUAN, TIEXI, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT_S = 90  # a cold start on a loaded 2-core CI machine takes a few seconds
 QUESTION = "铁西街道2024年招商引资目标是多少？"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    binary = Path(sys.executable).with_name("chroma")
-    binary = str(binary) if binary.exists() else shutil.which("chroma")
-    assert binary, "the chroma CLI (installed with the chromadb package) is missing"
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen([binary, "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
-                                   "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Chroma server did not start:\n{log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def _world(tmp_path: Path, url: str, name: str, keep=(TIEXI, KAIYUAN)):

@@ -25,7 +25,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from assistant.documents import Answer, Filters
-from assistant.feedback import feedback_record
+from assistant.db import Database
+from assistant.feedback import add_comment, record_vote, votes
 from assistant.labels import EN, ZH
 from assistant.render import answer_html, esc, read_as_line
 from assistant.startup import Startup, waiting_page
@@ -57,6 +58,7 @@ def open_tab(page, name: str) -> None:
 
 
 # --- conversations ----------------------------------------------------------------------------------
+# issue 14 (merged from main): only an elliptical question borrows from the last turn
 def test_a_standalone_question_after_others_is_answered_as_alone(page):
     standalone = "哪些街道提到了招聘会？"
     ask(page, standalone)
@@ -234,7 +236,7 @@ def test_the_viewers_back_link_returns_to_the_same_chat(page, server):
 
 # --- feedback -------------------------------------------------------------------------------------------
 def test_a_vote_stays_chosen_says_thanks_and_takes_a_reason(page, server):
-    path = server["world"] / "data" / "feedback.jsonl"
+    db = Database(server["world"] / "data" / "assistant.db")
     ask(page, QUESTION)
     page.locator("#chat button[aria-label='踩']").last.click()
     toast_with(page, "谢谢反馈")
@@ -244,9 +246,9 @@ def test_a_vote_stays_chosen_says_thanks_and_takes_a_reason(page, server):
     page.locator("#reason-row").wait_for(state="hidden")
     ask(page, "望月湖街道2024年要打造一个什么特色商圈？")
     assert page.locator("#chat button[aria-label='Disliked']").count() == 1  # still chosen
-    vote, reason = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[-2:]]
-    assert vote["liked"] is False and vote["reason"] == "" and vote["question"] == QUESTION
-    assert reason["vote_id"] == vote["vote_id"] and reason["reason"] == "数字对，但没有说是全年目标"
+    vote = votes(db, liked=False)[0]  # the vote, its reason as its comment (one row)
+    assert vote.question == QUESTION and vote.comment == "数字对，但没有说是全年目标"
+    assert len([v for v in votes(db) if v.question == QUESTION and v.chat_id == vote.chat_id]) == 1
 
 
 # --- the first start ------------------------------------------------------------------------------------
@@ -359,12 +361,14 @@ def test_the_reading_heads_the_answer_in_its_language():
     assert 'class="read-as"' not in answer_html(answer("铁西", "铁西", ""))
 
 
-def test_a_reason_is_the_same_vote_again(assistant):
+def test_a_reason_is_the_same_vote_again(assistant, tmp_path):
+    db = Database(tmp_path / "assistant.db")
     answer = assistant.ask(QUESTION)
-    vote = feedback_record(answer, False, Filters())
-    again = feedback_record(answer, False, Filters(), vote_id=vote["vote_id"], reason="  数字不对  ")
-    assert again["vote_id"] == vote["vote_id"] and again["reason"] == "数字不对" and vote["reason"] == ""
-    assert feedback_record(answer, True, Filters())["vote_id"] != vote["vote_id"]
+    vote = record_vote(db, "local", answer, False, Filters(), chat_id="c1", turn=0)
+    add_comment(db, "local", vote, "  数字不对  ")
+    assert record_vote(db, "local", answer, False, Filters(), chat_id="c1", turn=0) == vote  # voted again: the same
+    assert [(v.id, v.comment) for v in votes(db)] == [(vote, "数字不对")]
+    assert record_vote(db, "local", answer, True, Filters(), chat_id="c1", turn=1) != vote
 
 
 def test_the_waiting_page_tells_the_progress_and_nothing_else():

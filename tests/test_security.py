@@ -342,16 +342,19 @@ def test_wrong_passwords_are_slowed_down_and_then_the_right_one_too(locked_app):
 
 @pytest.mark.slow
 def test_two_hundred_likes_of_one_answer_store_one_vote(open_app):
-    feedback = open_app["world"] / "data" / "feedback.jsonl"
+    from assistant.db import Database
+    from assistant.feedback import votes
+
+    db = Database(open_app["world"] / "data" / "assistant.db")
     with gradio_client(open_app["url"], None) as client:
         session = "liker01"
         messages = submit(client, "ask", ["铁西街道2024年招商引资目标是多少？", [], [], [], [], ""], session=session)
         assert messages[-1]["success"]
-        before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+        before = len(votes(db))
         dep = dependency(client, "on_like")
         for _ in range(200):
             r = client.post("/gradio_api/queue/join", json={
-                "data": [None], "event_data": {"index": [1, 0], "value": "", "liked": True},
+                "data": [None] * len(dep["inputs"]), "event_data": {"index": [1, 0], "value": "", "liked": True},
                 "fn_index": dep["id"], "trigger_id": dep["targets"][0][0], "session_hash": session})
             assert r.status_code == 200
         with client.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as stream:
@@ -361,8 +364,8 @@ def test_two_hundred_likes_of_one_answer_store_one_vote(open_app):
                     done += 1
                     if done == 200:
                         break
-    lines = feedback.read_text(encoding="utf-8").splitlines()
-    assert len(lines) - before == 1 and json.loads(lines[-1])["liked"] is True
+    stored = votes(db)
+    assert len(stored) - before == 1 and stored[0].liked is True
 
 
 @pytest.mark.slow
