@@ -41,6 +41,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "back": ("← 返回问答", "← Back to the chat"),
     "contents": ("目录", "Contents"),
     "cited_here": ("引用的句子已高亮显示。", "The cited sentence is highlighted."),
+    "ocr_page": ("识别自扫描件，第 {n} 页", "Recognised from a scan, page {n}"),
+    "cited_ocr": ("引用的文字识别自扫描件第 {n} 页，个别字可能识别有误，请以原件为准。",
+                  "The cited text was recognised from page {n} of a scan; a character may be misread, so check the original."),
     "not_found_page": ("没有找到编号为「{id}」的报告。它可能已被移除；请回到问答页面查看现有报告。",
                        "There is no report with id “{id}”. It may have been removed; go back to the "
                        "chat to see the reports there are."),

@@ -418,3 +418,50 @@ def test_ocr_trouble_is_told_with_the_file(tmp_path, monkeypatch):
     with pytest.raises(UnsupportedFileError) as e:
         load(tmp_path / "blank.png", ocr_engine="tesseract")
     assert "blank.png: page 1" in str(e.value) and "apt-get install -y tesseract-ocr" in str(e.value)
+
+
+# ---------------------------------------------------------------- the source viewer
+
+def test_the_viewer_shows_a_table_as_a_table_with_the_cited_row_marked(tmp_path):
+    from assistant.labels import ZH
+    from assistant.parse import read_report
+    from assistant.viewer import source_page
+
+    targets_docx(tmp_path / "t.docx")
+    report = read_report(tmp_path / "t.docx", tmp_path)
+    row = report.tables[0]["rows"][2]  # 招聘会 | 全年目标 8次 | 上半年完成 5次 (完成率 empty)
+    value = row["cells"][1]
+    html = source_page(report, ZH, value[0], value[1])
+    table = html[html.index('<table class="doc-table">'):html.index("</table>")]
+    assert "<thead><tr" in table and "<th>指标</th><th>全年目标</th><th>上半年完成</th><th>完成率</th>" in table
+    cited = re.findall(r'<tr id="(p\d+)" class="cited">(.*?)</tr>', table)
+    assert len(cited) == 1 and cited[0][1] == "<td>招聘会</td><td><mark>8次</mark></td><td>5次</td><td></td>"
+    paragraph = next(p for _, p in report.paragraphs() if p.start == row["start"])
+    assert cited[0][0] == paragraph.id  # the anchor a citation scrolls to
+    assert "全年目标 8次" not in table  # the heads carried into the row's text stand above it
+
+
+def test_every_ocr_page_is_marked_and_a_citation_into_one_says_so():
+    from assistant.doctext import TextBuilder
+    from assistant.labels import EN, ZH
+    from assistant.parse import parse_report
+    from assistant.viewer import source_page
+
+    out = TextBuilder()
+    out.begin_page(1, ocr=True)
+    for line in ("测试街道2024年工作计划", "一、发展经济", "一是全年新建3家社区食堂，确保"):
+        out.line(line)
+    out.begin_page(2, ocr=True)  # the sentence runs on over the page break
+    for line in ("年内投入使用。", "二、平安建设", "全年召开安委会会议4次。"):
+        out.line(line)
+    loaded = out.build()
+    report = parse_report(loaded.text, "scan", "scan.pdf", layout=loaded)
+    assert [p["number"] for p in report.pages] == [1, 2]
+    at = loaded.text.index("4次")
+    html = source_page(report, ZH, at, at + 2)
+    assert html.count('class="ocr-page"') == 2 and "识别自扫描件，第 1 页" in html
+    # page 2 starts inside the joined paragraph: its mark stands where the page starts
+    assert re.search(r"确保<span class=\"ocr-page\" id=\"page-2\" role=\"note\">识别自扫描件，第 2 页</span>年内投入使用", html)
+    assert "引用的文字识别自扫描件第 2 页" in html and "<mark>4次</mark>" in html
+    assert "Recognised from a scan, page 1" in source_page(report, EN)
+    assert "识别自扫描件第" not in source_page(report, ZH)  # no citation, no note
