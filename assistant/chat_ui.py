@@ -239,6 +239,8 @@ class ChatUI:
         try:
             result = add_report(self.settings, self.index, file, name, replace=replace,
                                 progress=lambda fraction, what: progress(fraction, desc=what),
+                                on_page=lambda n, total: progress(n / total, desc=words["ocr_progress"].format(
+                                    name=name, n=n, total=total)),
                                 upload_root=Path(get_upload_folder()))
         except ReportExistsError as e:
             self.warn("{message}", message=error_message(e, words))

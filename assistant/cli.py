@@ -102,17 +102,24 @@ def _index(settings: Settings):
 def cmd_ingest(settings: Settings, args) -> int:
     """The corpus folder; or the given files, each added as an upload is (read first, never
     replacing an indexed report unless --replace)."""
+    from .errors import UnsupportedFileError
     from .ingest import IngestResult, ingest
-    from .library import add_report
+    from .library import add_report, unread_files
 
     index = _index(settings)
     progress = _progress if sys.stderr.isatty() else None
     if not args.paths:
         result = ingest(index, progress=progress)
+        result.errors.extend(str(e) for e in unread_files(settings.corpus_dir))  # named, not silently skipped
     else:
         result = IngestResult()
         for path in _files(args.paths):
-            part = add_report(settings, index, path, replace=args.replace, progress=progress)
+            try:
+                part = add_report(settings, index, path, replace=args.replace, progress=progress,
+                                  on_page=_page_progress(path.name))
+            except UnsupportedFileError as e:  # a type or size refused: named, and the next file read
+                result.errors.append(str(e))
+                continue
             for name in ("added", "updated", "unchanged", "removed", "errors"):
                 getattr(result, name).extend(getattr(part, name))
     for error in result.errors:
@@ -134,6 +141,18 @@ def _files(paths: list[Path]) -> list[Path]:
         else:
             raise NoSuchFileError(str(path))
     return out
+
+
+def _page_progress(name: str):
+    """After each page of a scan read by OCR (seconds a page): a line on stderr, so a long scan
+    is seen to move (on a terminal rewritten in place, else one line a page)."""
+    def on_page(n: int, total: int) -> None:
+        message = say(CLI_LANG, "ocr_progress", name=name, n=n, total=total)
+        if sys.stderr.isatty():
+            _progress(n / total, message)
+        else:
+            print(message, file=sys.stderr)
+    return on_page
 
 
 def _progress(fraction: float, message: str) -> None:

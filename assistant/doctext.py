@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Progress = Callable[[float, str], None]  # progress(fraction done, message), e.g. after each page
+# on_page(n, total): the n-th of the ``total`` pages that need OCR has been read (a scanned page
+# takes seconds, so a long scan reports each one; pages with a text layer are not counted)
+PageProgress = Callable[[int, int], None]
 
 CELL_SEPARATOR = " | "
 MAX_HEAD_CHARS = 20  # a column head is a short label; a longer first-row cell is data

@@ -27,12 +27,12 @@ from .errors import AssistantError, Reason, ReportExistsError, UnknownRemovedErr
     UploadOutsideFolderError
 from .index import Index
 from .ingest import IngestResult, discover, ingest, remove, report_ids
-from .loaders import SUFFIXES
+from .loaders import SUFFIXES, unsupported_type
 from .reader import shared_reader
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html")  # what the app offers (loaders read .htm too)
+UPLOAD_SUFFIXES = SUFFIXES  # the app takes every format the loaders read
 INCOMING = ".incoming"  # inside the corpus folder; ignored by discover (a dot folder)
 REMOVED_LOG = "removed.jsonl"
 
@@ -65,11 +65,13 @@ def check_uploaded(upload: Path, upload_root: Path) -> Path:
 
 def add_report(settings: Settings, index: Index, upload: Path, name: str | None = None,
                progress: Callable[[float, str], None] | None = None,
-               upload_root: Path | None = None, replace: bool = False) -> IngestResult:
+               upload_root: Path | None = None, replace: bool = False,
+               on_page: Callable[[int, int], None] | None = None) -> IngestResult:
     """Read an uploaded file, then put it into the corpus folder under its own name and index it.
     ``upload_root``: the folder uploads must come from (the app's upload folder); a path outside
     it is refused before it is read. ``replace``: the user has agreed to replace the report it
-    would overwrite (without it, ReportExistsError)."""
+    would overwrite (without it, ReportExistsError). ``on_page(n, total)``: after each page of a
+    scan read by OCR (seconds a page), for the upload panel's and the CLI's progress."""
     if upload_root is not None:
         upload = check_uploaded(upload, upload_root)
     name = _checked_name(name or upload.name)
@@ -80,7 +82,7 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     result = IngestResult()
     try:
         report, chunks = shared_reader().read(target, data, corpus, None, settings.chunk_tokens,
-                                              settings.min_chunk_tokens, settings.read_timeout_s)
+                                              settings.min_chunk_tokens, settings.read_timeout_s, on_page)
     except AssistantError as e:
         result.errors.append(str(e).replace(str(target), name))
         return result
@@ -107,12 +109,26 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     return result
 
 
+def unread_files(corpus: Path) -> list[UnsupportedFileError]:
+    """The files of the corpus folder that no reader takes (an .xls, a .pptx dropped in with the
+    reports), each with the reason and what to save it as; the folder's own files (manifest.toml,
+    a README, dot files) are not reports and are left out."""
+    out = []
+    for path in sorted(corpus.rglob("*")) if corpus.is_dir() else []:
+        parts = path.relative_to(corpus).parts
+        if not path.is_file() or any(part.startswith(".") for part in parts) or path.suffix.lower() in SUFFIXES:
+            continue
+        if path.name == "manifest.toml" or path.stem.upper() in ("README", "SOURCES"):
+            continue
+        out.append(UnsupportedFileError(str(path.relative_to(corpus)), unsupported_type(path.suffix.lower())))
+    return out
+
+
 def _checked_name(name: str) -> str:
     name = Path(name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
-    if not name or suffix not in SUFFIXES:
-        raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
-                                                               allowed=", ".join(UPLOAD_SUFFIXES)))
+    if not name or suffix not in UPLOAD_SUFFIXES:
+        raise UnsupportedFileError(name or "(no name)", unsupported_type(suffix))
     return name
 
 

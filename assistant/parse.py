@@ -311,12 +311,13 @@ def _title_halves(title: str) -> dict[str, str]:
     return halves
 
 
-def read_report(path: Path, corpus_dir: Path, overrides: dict | None = None, data: bytes | None = None
-                ) -> Report:
-    """Load and parse one report file."""
+def read_report(path: Path, corpus_dir: Path, overrides: dict | None = None, data: bytes | None = None,
+                on_page=None) -> Report:
+    """Load and parse one report file. ``on_page(n, total)``: called after each page read by OCR
+    (loaders.load), for a long scan's progress."""
     from .loaders import load
 
-    loaded = load(path, data)
+    loaded = load(path, data, on_page=on_page)
     try:
         source = str(path.resolve().relative_to(corpus_dir.resolve()))
     except ValueError:

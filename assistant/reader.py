@@ -5,7 +5,8 @@ or blows up its memory is refused with a typed error naming it; the process that
 never stalls on it, and a crash of the reader takes only the reader down (it is started again).
 
 The child speaks length-prefixed pickles over its stdin and stdout: a job is (path, corpus folder,
-overrides, chunking budget); the answer is ("ok", report, chunks) or ("error", AssistantError)."""
+overrides, chunking budget); the answer is ("ok", report, chunks) or ("error", AssistantError),
+after a ("page", n, total) for each page read by OCR (a scan takes seconds a page: its progress)."""
 
 from __future__ import annotations
 
@@ -48,13 +49,20 @@ class Reader:
         self._lock = threading.Lock()  # one job at a time
 
     def read(self, path: Path, data: bytes, corpus_dir: Path, overrides: dict | None, chunk_tokens: int,
-             min_chunk_tokens: int, timeout_s: float) -> tuple[Report, list[Chunk]]:
-        """The parsed report and its chunks; UnsupportedFileError naming the file otherwise."""
+             min_chunk_tokens: int, timeout_s: float, on_page=None) -> tuple[Report, list[Chunk]]:
+        """The parsed report and its chunks; UnsupportedFileError naming the file otherwise.
+        ``on_page(n, total)``: called here as the worker reads each page by OCR; the time
+        limit is for the whole file."""
         with self._lock:
             proc = self._worker()
             try:
                 _send(proc.stdin, (str(path), data, str(corpus_dir), overrides, chunk_tokens, min_chunk_tokens))
-                reply = _receive(proc.stdout, timeout_s)
+                deadline = time.monotonic() + timeout_s
+                reply = _receive(proc.stdout, deadline)
+                while reply[0] == "page":
+                    if on_page is not None:
+                        on_page(reply[1], reply[2])
+                    reply = _receive(proc.stdout, deadline)
             except TimeoutError:
                 self.close()
                 raise UnsupportedFileError(str(path), Reason("timeout", seconds=int(timeout_s))) from None
@@ -104,8 +112,8 @@ def _read_exactly(stream, n: int, deadline: float | None) -> bytes:
     return out
 
 
-def _receive(stream, timeout_s: float | None):
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+def _receive(stream, deadline: float | None):
+    """The next message; TimeoutError past ``deadline`` (time.monotonic())."""
     (n,) = struct.unpack("<Q", _read_exactly(stream, 8, deadline))
     return pickle.loads(_read_exactly(stream, n, deadline))
 
@@ -128,7 +136,8 @@ def _serve() -> None:
             return
         path = Path(path)
         try:
-            report = read_report(path, Path(corpus), overrides, data)
+            report = read_report(path, Path(corpus), overrides, data,
+                                 on_page=lambda n, total: _send(stdout, ("page", n, total)))
             reply = ("ok", report, chunk_report(report, chunk_tokens, min_tokens))
         except AssistantError as e:
             reply = ("error", e)

@@ -369,9 +369,9 @@ def test_a_scanned_pdf_is_recognised_page_by_page(tmp_path, scanned_page):
     assert not pypdf.PdfReader(io.BytesIO(scanned)).pages[0].extract_text().strip()  # no text layer
     (tmp_path / "scan.pdf").write_bytes(scanned)
     calls = []
-    loaded = load(tmp_path / "scan.pdf", progress=lambda fraction, message: calls.append((fraction, message)))
+    loaded = load(tmp_path / "scan.pdf", on_page=lambda n, total: calls.append((n, total)))
     _check_ocr(loaded, text)
-    assert calls == [(1.0, "scan.pdf: page 1 of 1")]
+    assert calls == [(1, 1)]
 
 
 @pytest.mark.slow
@@ -405,6 +405,27 @@ def test_the_ocr_engine_needs_no_network(tmp_path):
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "铁西街道2024年工作计划" in done.stdout
+
+
+def test_each_page_of_a_scan_reports_progress_and_a_tif_is_read_page_by_page(tmp_path, monkeypatch):
+    """on_page(n, total) after each page read by OCR, in order; a .tif scan's frames are its pages."""
+    from PIL import Image
+
+    from assistant.parse import read_report
+
+    seen = []
+    monkeypatch.setattr(ocr, "page_paragraphs", lambda image, engine: seen.append(image.size) or
+                        [f"测试街道第{len(seen)}页的文字，一共{image.size[0]}像素宽。"])
+    frames = [Image.new("L", (600 + 10 * n, 800), 255) for n in range(3)]
+    frames[0].save(tmp_path / "scan.tif", save_all=True, append_images=frames[1:])
+    calls = []
+    loaded = load(tmp_path / "scan.tif", on_page=lambda n, total: calls.append((n, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and seen == [(600, 800), (610, 800), (620, 800)]
+    assert [(p.number, p.ocr) for p in loaded.pages] == [(1, True), (2, True), (3, True)]
+    assert loaded.text.split("\n")[1] == "测试街道第2页的文字，一共610像素宽。"
+    calls.clear()
+    report = read_report(tmp_path / "scan.tif", tmp_path, on_page=lambda n, total: calls.append((n, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and [p["number"] for p in report.pages] == [1, 2, 3]
 
 
 def test_ocr_trouble_is_told_with_the_file(tmp_path, monkeypatch):
@@ -465,3 +486,59 @@ def test_every_ocr_page_is_marked_and_a_citation_into_one_says_so():
     assert "引用的文字识别自扫描件第 2 页" in html and "<mark>4次</mark>" in html
     assert "Recognised from a scan, page 1" in source_page(report, EN)
     assert "识别自扫描件第" not in source_page(report, ZH)  # no citation, no note
+
+
+# ---------------------------------------------------------------- ingest
+
+def test_ingest_names_every_file_it_cannot_read_and_reads_the_rest(tmp_path):
+    """A spreadsheet or slides among the reports is named with what to save it as; the reports
+    beside it are indexed either way (the corpus folder, or files given on the command line)."""
+    corpus, extra = tmp_path / "corpus", tmp_path / "new"
+    corpus.mkdir()
+    extra.mkdir()
+    shutil.copy(TIEXI, corpus)
+    (corpus / "指标.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 64)
+    (corpus / "manifest.toml").write_text("", encoding="utf-8")  # the folder's own file: not a report
+    (extra / "汇报.pptx").write_bytes(b"PK\x03\x04")
+    (extra / "测试街道2024年工作计划.txt").write_text("测试街道2024年工作计划\n\n一、发展经济\n\n一是全年新建3家社区食堂。\n",
+                                               encoding="utf-8")
+    env = {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_EMBEDDING_MODEL": "none", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    out = cli("ingest")
+    assert out.returncode == 0, out.stderr
+    assert "指标.xls: .xls spreadsheets cannot be read here; save it as .xlsx from WPS or Excel" in out.stderr
+    assert "manifest.toml" not in out.stderr and "1 added" in out.stdout
+    out = cli("ingest", str(extra))
+    assert out.returncode == 0, out.stderr
+    assert "汇报.pptx: .pptx slides cannot be read here" in out.stderr and "1 added" in out.stdout
+    assert (corpus / "测试街道2024年工作计划.txt").exists() and not (corpus / "汇报.pptx").exists()
+    docs = cli("docs", "--json")
+    assert "测试街道" in docs.stdout and "铁西街道" in docs.stdout, docs.stderr
+
+
+def test_a_scan_given_to_ingest_shows_each_page_as_it_is_read(tmp_path):
+    """The reader process reports each OCR'd page back; `ingest FILE` prints it (the upload panel
+    gets the same calls): a two-page .tif, each page one printed line."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 40)
+    pages = []
+    for line in ("测试街道2024年工作计划", "全年新建社区食堂3家。"):
+        image = Image.new("L", (900, 80), 255)
+        ImageDraw.Draw(image).text((20, 15), line, font=font, fill=0)
+        pages.append(image)
+    scan = tmp_path / "测试街道2024年工作计划.tif"
+    pages[0].save(scan, save_all=True, append_images=pages[1:])
+    env = {"ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_EMBEDDING_MODEL": "none", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(scan)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    name = scan.name
+    assert f"{name}: recognising page 1 of 2 of the scan\n{name}: recognising page 2 of 2 of the scan" in out.stderr
+    assert "1 added" in out.stdout
