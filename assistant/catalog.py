@@ -38,8 +38,12 @@ def is_catalog_question(query: Query) -> bool:
             return False
     elif _english_content(text, query.offices):
         return False
-    return bool(_cue("dated").search(text) or (_cue("when").search(text) and _cue("document").search(text))
-                or _cue("listing").search(text) or _cue("exists").search(text))
+    if _cue("dated").search(text) or (_cue("when").search(text) and _cue("document").search(text)) \
+            or _cue("exists").search(text):
+        return True
+    # "哪些…" of an office asks for what its report lists (沣源街道报告里提到了哪些问题), unless
+    # what it asks for are reports (铁西街道有哪几份报告)
+    return bool(_cue("listing").search(text)) and (not query.offices or bool(_cue("listing_documents").search(text)))
 
 
 def _about() -> frozenset[str]:

@@ -12,6 +12,7 @@ the CLI, the eval runner and the app all use it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Iterator
@@ -20,8 +21,8 @@ from langchain_core.runnables import RunnableBranch, RunnableGenerator, Runnable
 
 from .catalog import CatalogAnswerer
 from .comparison import ComparisonAnswerer
-from .conversation import clean_question, condense
-from .documents import Answer, Filters
+from .conversation import clean_question, condense, read, stands_alone
+from .documents import Answer, Citation, cite, Filters
 from .embeddings import make_embedder
 from .errors import LLMError
 from .extractive import ExtractiveAnswerer
@@ -68,6 +69,19 @@ class Assistant:
         held.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
         yield held
 
+    def meant(self, question: str, history: list[str]) -> str:
+        """The question as the chat reads it after ``history`` (each earlier question as it was
+        read): itself when it stands alone, else completed from the turn before."""
+        question = clean_question(question, self.settings.max_question_chars)
+        return self._condense({"question": question, "history": history})
+
+    def conversation(self, questions: list[str]) -> list[str]:
+        """Earlier questions as typed, read one after another as the chat reads them."""
+        read: list[str] = []
+        for question in questions:
+            read.append(self.meant(question, read))
+        return read
+
     def search(self, question: str, filters: Filters = Filters(), k: int | None = None,
                mode: str = "hybrid") -> SearchResult:
         query = self.understand(clean_question(question, self.settings.max_question_chars))
@@ -101,6 +115,9 @@ class Assistant:
         question, history = state["question"], state["history"]
         if not history:
             return question
+        if stands_alone(read(question, self.offices(), self.index.tokenizer),
+                        self.catalog.accepts(self.understand(question))):
+            return question  # names its own topic: answered exactly as it is answered alone
         if self.llm is not None:
             try:
                 return condense_with_llm(self.settings, question, history)
@@ -179,13 +196,56 @@ class Assistant:
         lines = [say(lang, "not_found")]
         if query.unknown_offices and not query.offices:
             lines.append(say(lang, "not_found_unknown_office", names=say(lang, "list_sep").join(query.unknown_offices),
-                             have=say(lang, "list_sep").join(sorted({r.office for r in reports}))))
+                             have=say(lang, "list_sep").join(sorted({r.office for r in reports if r.office}))))
         offices = query.filters.merged(query).offices
         for r in reports:
             if offices and r.office in offices:
                 lines.append(say(lang, "not_found_office_report", office=r.office, title=r.title,
                                  years=say(lang, "list_sep").join(map(str, r.years))))
-        if result and result.hits:
-            near = list(dict.fromkeys(f"{h.chunk.title} › {h.chunk.section}" for h in result.hits[:3]))
+        filtered_out = self._filters_in_the_way(state)
+        if filtered_out:
+            lines.append(say(lang, "not_found_filtered", filters=say(lang, "list_sep").join(
+                _filter_words(lang, state["filters"], filtered_out))))
+        closest = self._closest(result)
+        if closest:
+            near = [" › ".join(p for p in (c.title, c.section) if p) for c in closest]
             lines.append(say(lang, "not_found_closest", places=say(lang, "place_sep").join(near)))
-        return Answer(question=query.text, answer="\n".join(lines), status="not_found")
+        return Answer(question=query.text, answer="\n".join(lines), status="not_found", closest=closest,
+                      filtered_out=filtered_out)
+
+    def _filters_in_the_way(self, state: dict) -> list[str]:
+        """The filters a user set (UI, CLI) without which the reports do answer: named in the
+        not-found reply so she can drop them."""
+        filters: Filters = state.get("filters") or Filters()
+        if not filters:
+            return []
+        query = dataclasses.replace(state["query"], filters=Filters())
+        retrieved = self._retrieve({"query": query})
+        if not retrieved.hits or not any(a.answer(query, retrieved.hits, self.index) for a in self.answerers
+                                         if not isinstance(a, LLMAnswerer)):
+            return []
+        return [name for name in ("offices", "years", "phase", "half") if getattr(filters, name)]
+
+    def _closest(self, result: SearchResult | None, n: int = 3) -> list[Citation]:
+        """The top passages of distinct sections, each as a link to open it in the source viewer."""
+        out: list[Citation] = []
+        seen: set[tuple[str, str]] = set()
+        for hit in (result.hits if result else []):
+            key = (hit.chunk.report_id, hit.chunk.section)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(cite(self.index.report(hit.chunk.report_id), len(out) + 1, hit.chunk.start, hit.chunk.end,
+                            section=hit.chunk.section))
+            if len(out) == n:
+                break
+        return out
+
+
+def _filter_words(lang: str, filters: Filters, names: list[str]) -> list[str]:
+    """The filters as the UI shows them: 街道：铁西街道, 年份：2023, 内容：计划."""
+    values = {"offices": say(lang, "list_sep").join(filters.offices),
+              "years": say(lang, "list_sep").join(map(str, filters.years)),
+              "phase": say(lang, f"phase_{filters.phase}") if filters.phase else "",
+              "half": say(lang, f"half_{filters.half}") if filters.half else ""}
+    return [say(lang, f"filter_{name}", value=values[name]) for name in names]

@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ask", help="answer a question with cited sources")
     p.add_argument("question", nargs="?")
     p.add_argument("--file", type=Path, help="one question per line; one JSON object per line out")
+    p.add_argument("--history", action="append", default=[], metavar="EARLIER",
+                   help="an earlier question of the conversation (repeat, oldest first)")
     p.add_argument("--office", action="append", default=[])
     p.add_argument("--year", action="append", type=int, default=[])
     p.add_argument("--json", action="store_true")
@@ -199,9 +201,10 @@ def cmd_ask(settings: Settings, args) -> int:
         questions = [args.question]
     else:
         raise NoQuestionError()
+    history = assistant.conversation(args.history)
     for question in questions:
         try:
-            answer = assistant.ask(question, filters=filters)
+            answer = assistant.ask(question, history=history, filters=filters)
         except AssistantError as e:
             if not args.json:
                 raise
@@ -210,6 +213,8 @@ def cmd_ask(settings: Settings, args) -> int:
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
+            if answer.read_as:
+                print(f"({answer.read_as})\n")
             print(answer.answer)
             if answer.notice:
                 print(f"\n({answer.notice})")

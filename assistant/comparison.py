@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from .documents import Answer, Citation, cite
-from .extractive import UNIT_SYNONYMS, key_terms
+from .extractive import key_terms
+from .figures import UNIT_SYNONYMS
 from .index import Index
 from .labels import say
 from .query import Query

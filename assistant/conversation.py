@@ -1,17 +1,24 @@
-"""A conversation's questions: cleaning what was typed, and reading a follow-up with the turns
-before it (the embedded default does it by rules; an LLM, when configured, rewrites it)."""
+"""A conversation's questions: cleaning what was typed, and reading a question with the turns
+before it. A question that names its own topic stands alone and is answered exactly as it would
+be alone; only an elliptical one ("那开元呢？", "上半年呢？", "清理了多少台僵尸车？") borrows
+from the previous turn, and only the parts it lacks (office, year, half-year, topic). The
+embedded default decides and rewrites by these rules; an LLM, when configured, rewrites the
+elliptical ones."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from . import vocab
 from .errors import EmptyQuestionError, QuestionTooLongError
-from .query import office_aliases, understand
-from .textnorm import Tokenizer
+from .query import Query, english_name, office_aliases, understand
+from .textnorm import Tokenizer, base_tokenizer, fold
 
-FOLLOW_UP_CUE = re.compile(r"^(那么?|那|还有|另外|再|其中|and|what about|how about|and what about)\b|呢[？?]?$",
-                           re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOUN_TAGS = ("n", "vn", "an", "b", "j", "l", "i", "eng")  # parts of speech that name a topic
+HALVES = {"H1": "上半年", "H2": "下半年"}
+HALF_WORDS = re.compile(r"上半年|下半年|全年|first half|second half|whole year|full year", re.I)
 
 
 def clean_question(question: str, limit: int = 1000) -> str:
@@ -25,46 +32,180 @@ def clean_question(question: str, limit: int = 1000) -> str:
     return question
 
 
-def condense(question: str, history: list[str], offices: list[str], tokenizer: Tokenizer | None = None) -> str:
-    """Rule-based follow-up rewriting for the embedded default: a follow-up that names a new
-    office, year or half-year takes the previous question and swaps those in; one with a new
-    topic but no office inherits the previous question's office and year."""
-    previous = history[-1]
-    q = understand(question, offices, tokenizer)
-    prev = understand(previous, offices, tokenizer)
-    # a question that names an office and a topic, or a topic of several words, stands alone
-    # ("铁西街道2024年招商引资目标是多少？" after a question about another office's canteens)
-    independent = (q.offices and len(q.terms) >= 1) or len(q.terms) >= 3
-    if independent and not FOLLOW_UP_CUE.search(question.strip()):
+def _cue(name: str) -> re.Pattern:
+    return vocab.pattern("conversation", f"{name}_pattern", re.I)
+
+
+@dataclass
+class Reading:
+    """What a question in a chat has of its own: the offices, years and half-year it names, its
+    topic words (``rest``: the question without those, its leading 那/and and trailing 呢)."""
+    query: Query
+    rest: str
+    topic: list[str]
+    asks: bool  # it has a question word of its own (多少, 哪些, how many)
+
+    @property
+    def whole_corpus(self) -> bool:
+        return bool(_cue("whole_corpus").search(fold(self.query.text)))
+
+
+def read(question: str, offices: list[str], tokenizer: Tokenizer | None = None) -> Reading:
+    tokenizer = tokenizer or base_tokenizer()
+    query = understand(question, offices, tokenizer)
+    rest = fold(question)
+    for name in sorted({a for o in query.offices for a in office_aliases(o)}, key=len, reverse=True):
+        rest = re.sub(re.escape(name) + r"(?:'s)?", " ", rest)
+    rest = re.sub(r"(?:19|20)\d{2}\s*年?度?", " ", rest)
+    rest = HALF_WORDS.sub(" ", rest)
+    rest = _cue("trail").sub("", _cue("lead").sub("", rest.strip())).strip(" ，,。.？?")
+    return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)))
+
+
+def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
+    """The nouns of what is left of a question: the topic it names of its own."""
+    empty = set(vocab.words("conversation", "empty_nouns"))
+    english_stop = set(vocab.words("conversation", "english_stop"))
+    words = []
+    for word, flag in tokenizer.tagged(rest):
+        word = word.strip().lower()
+        if flag == "eng":
+            if word not in english_stop and len(word) > 1:
+                words.append(word)
+        elif flag.startswith(NOUN_TAGS) and word not in empty and len(word) > 1:
+            words.append(word)
+    return words
+
+
+def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
+    """A question stands alone when it names its own topic: an office and a subject, a
+    cross-office cue (各街道, 哪些街道, which sub-districts), or it is about the reports themselves."""
+    if reading.whole_corpus:
+        return True
+    if reading.query.offices or reading.query.unknown_offices:
+        return bool(reading.topic)
+    return is_catalog and not _cue("lead").search(fold(reading.query.text))
+
+
+def condense(question: str, history: list[str], offices: list[str], tokenizer: Tokenizer | None = None,
+             is_catalog=lambda query: False) -> str:
+    """The question as it is meant, read with ``history`` (the earlier questions, each as it was
+    understood): unchanged when it stands alone, else completed from the previous one."""
+    if not history:
         return question
-    if len(q.terms) >= 1 and not q.offices and not q.years and not q.half:
-        # new topic, same office/year: "那养老方面呢？"
-        prefix = "".join(prev.offices) + "".join(f"{y}年" for y in prev.years)
-        topic = FOLLOW_UP_CUE.sub("", question.strip()).strip(" ，,？?")
-        return f"{prefix}{topic}" if prefix else question
+    now = read(question, offices, tokenizer)
+    if stands_alone(now, is_catalog(now.query)):
+        return question
+    before = read(history[-1], offices, tokenizer)
+    if now.topic:
+        return _own_topic(question, now, before)
+    return _swapped(history[-1], now, before)
+
+
+def _own_topic(question: str, now: Reading, before: Reading) -> str:
+    """An elliptical question with a topic of its own (清理了多少台僵尸车？, 建筑业呢？): the
+    previous question's office, year and half-year it does not name, then its own words. A bare
+    "X呢" takes the previous question with X in place of its topic."""
+    q, prev = now.query, before.query
+    if not now.asks and before.topic and q.lang == prev.lang == "zh":
+        return _topic_swapped(before, now)
+    offices = q.offices or prev.offices
+    years = q.years or _shifted_years(now, prev)
+    half = q.half or ("" if HALF_WORDS.search(q.text) else prev.half)
+    text = _cue("trail").sub("", _cue("lead").sub("", question.strip())).strip(" ，,")
+    if q.lang == "en":
+        context = ", ".join([*(english_name(o) for o in offices), *(str(y) for y in years if str(y) not in text),
+                             *([{"H1": "first half", "H2": "second half"}[half]] if half and not q.half else [])])
+        return f"{context}: {text}?" if context else question
+    prefix = "".join(o for o in offices if not any(a in text for a in office_aliases(o)))
+    prefix += "".join(f"{y}年" for y in years if str(y) not in text)
+    prefix += HALVES.get(half, "") if half and not q.half else ""
+    if not offices and before.whole_corpus:  # asked of every office before: still of every office
+        return f"{_cue('whole_corpus').search(fold(prev.text))[0]}{prefix}{text}"
+    return f"{prefix}{text}" if prefix else question
+
+
+def _topic_swapped(before: Reading, now: Reading) -> str:
+    """The previous question with this one's topic in place of its own (规上工业总产值计划增长多少
+    + 建筑业呢 -> 建筑业计划增长多少); the unit it counted in is dropped (建筑业 may count in 亿元)."""
+    text = before.query.text
+    folded = fold(text)  # spans found in the folded form cut the text as typed, where folding kept
+    text = text if len(folded) == len(text) else folded  # every character's place (it mostly does)
+    generic = set(vocab.words("query", "generic_terms"))  # 计划 of 计划增长多少 asks, it is no topic
+    spans = [(m.start(), m.end()) for word in before.topic if word not in generic
+             for m in re.finditer(re.escape(word), folded)]
+    if not spans:
+        return f"{text}（{now.rest}）"
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    tail = re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1", text[end:])
+    return _with_context(text[:start], now) + now.rest + tail
+
+
+def _with_context(head: str, now: Reading) -> str:
+    """The head of the previous question with the year or half-year this one names swapped in."""
+    if now.query.years:
+        head = re.sub(r"20\d{2}", str(now.query.years[0]), head) if re.search(r"20\d{2}", head) \
+            else f"{now.query.years[0]}年{head}"
+    if now.query.half:
+        half = HALVES[now.query.half]
+        head = HALF_WORDS.sub(half, head, count=1) if HALF_WORDS.search(head) else _after_year(head, half)
+    return head
+
+
+def _swapped(previous: str, now: Reading, before: Reading) -> str:
+    """An elliptical question without a topic of its own (那辽西呢？, 上半年呢？, 和开元比哪个多？,
+    the year before?): the previous question with what this one names swapped in."""
+    q, prev = now.query, before.query
     rewritten = previous
     if q.offices:
-        if prev.offices:
-            for old in prev.offices:
-                for alias in office_aliases(old):
-                    if alias.isascii():
-                        rewritten = re.sub(re.escape(alias), _pinyin_title(q.offices[0]), rewritten, flags=re.I)
-                    else:
-                        rewritten = rewritten.replace(alias, "\0")
-                rewritten = re.sub("\0+", q.offices[0], rewritten)
+        rewritten = _with_office(rewritten, q, prev, add=bool(_cue("compare").search(fold(q.text))))
+    years = q.years or (_shifted_years(now, prev) if prev.years else [])
+    if years and years != prev.years:
+        rewritten = re.sub(r"20\d{2}", str(years[0]), rewritten, count=1) if prev.years \
+            else f"{years[0]}年{rewritten}"
+    if q.half or re.search(r"全年|whole year|full year", q.text, re.I):
+        new = HALVES.get(q.half, "全年")
+        if HALF_WORDS.search(rewritten):
+            rewritten = HALF_WORDS.sub(new, rewritten, count=1)
         else:
-            rewritten = q.offices[0] + rewritten
-    if q.years:
-        rewritten = re.sub(r"20\d{2}", str(q.years[0]), rewritten) if prev.years \
-            else f"{q.years[0]}年{rewritten}"
-    if q.half or re.search(r"全年|whole year|full year", question, re.I):
-        new = {"H1": "上半年", "H2": "下半年"}.get(q.half, "全年")
-        if re.search(r"上半年|下半年|全年", rewritten):
-            rewritten = re.sub(r"上半年|下半年|全年", new, rewritten, count=1)
-        else:
-            rewritten = new + rewritten
+            rewritten = _after_year(rewritten, new)
+    if rewritten == previous and now.rest and not q.offices:  # 哪个最多？ after 各街道的低保户分别有多少？
+        rewritten = f"{previous.rstrip('？?。 ')}，{now.rest}"
+    elif q.offices and now.rest and not _cue("compare").search(fold(q.text)):
+        rewritten = f"{rewritten.rstrip('？?。 ')}，{now.rest}"  # 铁西要新建几家？
     return rewritten
 
 
-def _pinyin_title(office: str) -> str:
-    return office_aliases(office)[-1].title() if office_aliases(office)[-1].isascii() else office
+def _with_office(text: str, q: Query, prev: Query, add: bool) -> str:
+    """``text`` about ``q``'s office instead of ``prev``'s (or about both, ``add``); a question
+    asked of every office (哪些街道…) is asked of this one."""
+    new = q.offices[0] if q.lang == "zh" or not text.isascii() else english_name(q.offices[0])
+    if prev.offices:
+        for old in prev.offices:
+            for alias in office_aliases(old):
+                pattern = re.escape(alias)
+                if alias.isascii():
+                    text = re.sub(rf"\b{pattern}\b", "\0", text, flags=re.I)
+                else:
+                    text = text.replace(alias, "\0")
+        joined = f"{prev.offices[0]}和{new}" if add else new
+        return re.sub("\0+", joined, text, count=1).replace("\0", "")
+    m = _cue("whole_corpus").search(text)
+    if m:
+        return text[:m.start()] + new + text[m.end():]
+    return new + text
+
+
+def _shifted_years(now: Reading, prev: Query) -> list[int]:
+    if prev.years and _cue("year_before").search(fold(now.query.text)):
+        return [y - 1 for y in prev.years]
+    if prev.years and _cue("year_after").search(fold(now.query.text)):
+        return [y + 1 for y in prev.years]
+    return list(prev.years)
+
+
+def _after_year(text: str, half: str) -> str:
+    m = re.search(r"20\d{2}\s*年", text)
+    return text[:m.end()] + half + text[m.end():] if m else half + text
+
+

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from .errors import Reason, UnsupportedFileError
+from .settings import child_env
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,8 @@ def convert(data: bytes, path: Path, target: str, infilter: str | None = None,
         if infilter:
             command.append(f"--infilter={infilter}")
         command += ["--convert-to", target, "--outdir", str(outdir), str(source)]
-        env = {**os.environ, "HOME": str(work), "TMPDIR": str(work), "SAL_USE_VCLPLUGIN": "svp"}
-        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
-            env.pop(name, None)
+        env = child_env(drop=("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"),
+                        HOME=str(work), TMPDIR=str(work), SAL_USE_VCLPLUGIN="svp")
         proc = subprocess.Popen(_isolated() + command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
         try:

@@ -241,11 +241,15 @@ class Answer:
     notice: str = ""  # e.g. the LLM failed and the extractive answer is shown instead
     read_as: str = ""  # how the question was understood, when not as typed: 按「…」理解
     timings_ms: dict = field(default_factory=dict)
+    closest: list[Citation] = field(default_factory=list)  # not found: the nearest passages, to open
+    filtered_out: list[str] = field(default_factory=list)  # not found: the user's filters without which
+    # the reports answer ("offices", "years", "phase", "half"), so the UI can offer to drop them
 
     def to_json(self) -> dict:
         data = asdict(self)
-        for cite_data, obj in zip(data["citations"], self.citations):
-            cite_data["link"] = obj.link
+        for key in ("citations", "closest"):
+            for cite_data, obj in zip(data[key], getattr(self, key)):
+                cite_data["link"] = obj.link
         return data
 
     def __add__(self, later: "Answer") -> "Answer":

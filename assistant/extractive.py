@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from . import vocab
 from .chunking import sentence_spans
 from .documents import Answer, Citation, cite
+from .figures import NUMERIC, has_unit, states_figure
+from .leads import render_extractive
 from .index import Index
 from .labels import say
 from .query import Query
@@ -18,9 +20,6 @@ from .retrieve import Hit
 from .settings import Settings
 from .textnorm import PAYWALL, search_form
 from .verify import PLACEHOLDER, has_placeholder, unsupported_numbers
-
-NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批)")
-
 
 @dataclass
 class Sentence:
@@ -67,11 +66,14 @@ class Terms:
     parts: list[list[str]]
     weights: list[float]
     conjuncts: list[list[int]] = field(default_factory=list)
+    units: tuple[str, ...] = ()  # what a question with no key terms asks for: 象山社区有多少户、多少人
 
     def coverage(self, text: str, context: str, problems_here: bool = False) -> float:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half)."""
         credit = [self._credit(i, text, context, problems_here) for i in range(len(self.groups))]
         if not sum(self.weights):
+            if self.units and not problems_here:  # the figures asked for, of the office itself
+                return sum(has_unit(text, u) for u in self.units) / len(self.units)
             return 1.0 if problems_here else 0.0
         shares = [sum(credit) / sum(self.weights)]
         listed = {i for conjunct in self.conjuncts for i in conjunct}
@@ -104,7 +106,7 @@ def key_terms(index: Index, query: Query) -> Terms:
     # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)
     parts = [[p for t in group if t not in query.expanded for p in index.tokenizer.tokenize(t)
               if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
-    return Terms(groups, parts, weights, _conjuncts(query, groups))
+    return Terms(groups, parts, weights, _conjuncts(query, groups), query.units)
 
 
 def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:
@@ -123,7 +125,7 @@ def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:
     return found if len(found) >= 2 else []
 
 
-def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> None:
+def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Terms:
     """Coverage: the share of the question's key-term weight a sentence holds (its section
     headings count for half), so a passage that lacks what the question is about scores low."""
     terms = key_terms(index, query)
@@ -131,8 +133,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
     for sentence in sentences:
         problems_here = query.problems and sentence.hit.chunk.role == "problems"
         sentence.coverage = terms.coverage(sentence.search, search_form(sentence.hit.chunk.section), problems_here)
-        sentence.has_number = bool(NUMERIC.search(sentence.search)) and (
-            not query.units or any(_has_unit(sentence.search, unit) for unit in query.units))
+        sentence.has_number = states_figure(sentence.search, query)
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)
         best = max(clauses, key=lambda c: sum(w for g, w in zip(groups, weights) if any(t in c for t in g)))
@@ -141,19 +142,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> No
         best_plain = PLACEHOLDER.sub("", best)
         sentence.placeholder = (has_placeholder(best) and not NUMERIC.search(best_plain)) or (
             not sentence.has_number and "元" in query.units and has_placeholder(sentence.search))
-
-
-def _has_unit(text: str, unit: str) -> bool:
-    """A figure in the unit: 71480.00元, 1.62亿元, 24%, 6个, 两家 (for 个)."""
-    if unit == "%":
-        return bool(re.search(r"\d\s*%|百分之", text))
-    unit = UNIT_SYNONYMS.get(unit, unit)  # (a word may stand between: 涉及1197居户, 3个村共120户)
-    return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?[\u4e00-\u9fff]?(?:{unit})", text))
-
-
-UNIT_SYNONYMS = {"人": "人|名", "名": "名|人", "户": "户|家", "次": "次|场|场次", "场": "场|次|场次",
-                 "元": "元|万元|亿元|亿", "个": "个|家|处|项|所", "台": "台|部", "部": "部|台",
-                 "件": "件|条|起|单|宗", "条": "条|件", "起": "起|件|宗", "处": "处|个"}
+    return terms
 
 
 def _weight(index: Index, query: Query, term: str) -> float:
@@ -213,9 +202,10 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     if query.quantity and any(s.has_number for s in chosen):
         chosen = [s for s in chosen if s.has_number or s.placeholder]
     by_report: dict[str, list[Sentence]] = {}
+    limit = settings.max_list_items if query.asks_list or query.problems else settings.max_sentences
     for s in sorted(chosen, key=score, reverse=True):
         bucket = by_report.setdefault(s.hit.chunk.report_id, [])
-        if len(bucket) < settings.max_sentences and not any(s.start == o.start for o in bucket):
+        if len(bucket) < limit and not any(s.start == o.start for o in bucket):
             bucket.append(s)
     if not (query.cross or not query.offices):
         by_report = {rid: v for rid, v in by_report.items() if v[0].hit.chunk.office in query.offices}
@@ -254,22 +244,6 @@ def make_citations(chosen: list[Sentence], index: Index) -> list[Citation]:
     return citations
 
 
-def render_extractive(query: Query, citations: list[Citation], chosen: list[Sentence]) -> str:
-    lang = query.lang
-    lines: list[str] = [say(lang, "answer_lead")] if say(lang, "answer_lead") else []
-    current = None
-    for citation, sentence in zip(citations, chosen):
-        if citation.report_id != current:
-            current = citation.report_id
-            lines.append("")
-            lines.append(say(lang, "answer_report", title=citation.title, office=citation.office))
-        lines.append(say(lang, "answer_item", text=sentence.text, n=citation.n))
-    if any(s.placeholder for s in chosen):
-        lines.append("")
-        lines.append(say(lang, "answer_placeholder_note"))
-    return "\n".join(lines).strip()
-
-
 class ExtractiveAnswerer:
     """Quotes the sentences of the retrieved passages that hold the question's key terms."""
 
@@ -282,12 +256,12 @@ class ExtractiveAnswerer:
         if not hits:
             return None
         sentences = candidate_sentences(index, hits)
-        score_sentences(index, query, sentences)
+        terms = score_sentences(index, query, sentences)
         chosen = select(query, sentences, self.settings)
         if not chosen:
             return None
         citations = make_citations(chosen, index)
-        text = render_extractive(query, citations, chosen)
+        text = render_extractive(query, citations, chosen, terms)
         status = "answered"
         if query.quantity and all(s.placeholder for s in chosen):
             text, status = say(query.lang, "answer_undisclosed") + "\n\n" + text, "not_found"

@@ -59,9 +59,11 @@ class LexicalIndex:
 
 
 def fingerprint(records: dict[str, dict]) -> str:
+    """What the cache was built from: each report's file, chunks and parser version (a new parser
+    may keep a chunk's id and change what is known of it: its role, period, section)."""
     return hashlib.sha1(json.dumps(
-        [CACHE_FORMAT] + sorted((rid, m["sha256"], m["chunk_ids"]) for rid, m in records.items())).encode()
-    ).hexdigest()
+        [CACHE_FORMAT] + sorted((rid, m["sha256"], m["chunk_ids"], m.get("parser", "")) for rid, m in records.items())
+    ).encode()).hexdigest()
 
 
 def load_or_build(store: Store, records: dict[str, dict], settings: Settings) -> LexicalIndex:

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass
 
 from .errors import Reason, UnknownChoiceError, UnsupportedFileError
+from .settings import child_env
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def _tesseract_lines(image) -> list[OcrLine]:
     dpi = str(int(image.info.get("dpi", (150, 150))[0]) or 150)
     # psm 6 (one uniform block) reads these pages better than the automatic layout (98.8% vs 92.8%)
     command = [binary, "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "--dpi", dpi, "tsv"]
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # tesseract's OpenMP only slows it on 2 cores
+    env = child_env(OMP_THREAD_LIMIT="1")  # tesseract's OpenMP only slows it on 2 cores
     try:
         done = subprocess.run(command, input=buf.getvalue(), capture_output=True, timeout=TESSERACT_TIMEOUT_S,
                               env=env, check=False)

@@ -270,7 +270,8 @@ def _tag_periods(report: Report) -> None:
         ctx = dict(inherited)
         if vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
             ctx.update(phase="plan", role="plans")
-        elif vocab.pattern("sections", "problem_pattern").search(heading) and section.level <= 1:
+        elif (vocab.pattern("sections", "problem_pattern").search(heading) and section.level <= 1) \
+                or vocab.pattern("sections", "problem_heading_pattern").search(heading):
             ctx.update(role="problems")
         elif vocab.pattern("sections", "summary_pattern").search(heading):
             ctx.update(phase="summary", role="achievements")

@@ -149,6 +149,12 @@ def office_aliases(office: str) -> tuple[str, ...]:
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
 
+def english_name(office: str) -> str:
+    """An office as an English sentence names it: 铁西街道 -> Tiexi."""
+    latin = [a for a in office_aliases(office) if a.isascii()]
+    return latin[0].title() if latin else office
+
+
 def _either_or(text: str, terms: list[str]) -> list[list[str]]:
     """Terms a question joins with 或 / 或者 stand for one another: "12345热线或平台" is answered by
     a passage that names either. The nearest term before and after each 或 form a group."""
@@ -224,17 +230,22 @@ def _without_names(folded: str, names: set[str]) -> str:
     return re.sub(r"(?:19|20)\d{2}\s*年度?", "，", folded)
 
 
+# Characters a place name does not hold but a question's own words do: 这类社区, 几份是镇,
+# 几个社区, 那份没写镇名, 科创城那份街道 name no office.
+FUNCTION_CHARS = re.compile(r"[这那几份类个各哪没写是的了在或等些每某该此我你它们吗呢么谁啥]")  # (not 和, 本, 无: 和平, 本溪, 无锡)
+
+
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:
     """Offices a question names that no report is of: 中都街道, "Zhongdu sub-district". A name that
     is an alias or the pinyin of a known office is not unknown."""
     known = {a for o in offices for a in office_aliases(o)}
     stop = set(vocab.words("query", "not_offices"))
     unknown = []
-    from .metadata import OfficeNames
+    from .office_names import OfficeNames
 
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
         name = re.sub(r"(街道|办事处|镇|乡|社区)$", "", office)
-        if name in stop or name.endswith(tuple(stop)) or len(name) < 2:
+        if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name):
             continue
         if office not in known and name not in known and not any(name in o for o in offices):
             unknown.append(office)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .documents import Chunk, Report
 from .errors import AssistantError, Reason, UnsupportedFileError
+from .settings import child_env
 
 log = logging.getLogger(__name__)
 MEMORY_CEILING = 3 * 1024 ** 3  # bytes of address space for the reader: a report needs ~200 MB
@@ -76,7 +77,7 @@ class Reader:
     def _worker(self) -> subprocess.Popen:
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen([sys.executable, "-m", "assistant.reader"], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                          stdout=subprocess.PIPE, env=child_env(PYTHONUNBUFFERED="1"))
         return self._proc
 
     def close(self) -> None:

@@ -63,6 +63,7 @@ class Settings:
     # --- answering ----------------------------------------------------------------------------
     answerer: str = "extractive"  # "extractive" (no model, the default) or "llm"
     max_sentences: int = 4  # sentences quoted per report in an extractive answer
+    max_list_items: int = 10  # ... when the question asks for a list (哪些问题, 分别是哪些): its items
     min_coverage: float = 0.4  # share of the question's key-term weight a sentence must hold to answer;
     # swept 0.3/0.4/0.5 on eval/qa.jsonl: 0.4 refuses every unanswerable item with ~4% false refusals
     number_bonus: float = 0.15  # a quantity question prefers the sentence that states a figure
@@ -111,6 +112,15 @@ def stay_offline() -> None:
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(name, "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def child_env(drop: tuple[str, ...] = (), **extra: str) -> dict[str, str]:
+    """The environment for a program this one starts (LibreOffice, Tesseract, the reader process):
+    this process's, without the names in ``drop``, with ``extra`` set. Only this module reads the
+    environment; the others ask it."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra)
+    return env
 
 
 def _convert(name: str, raw: str, hint):

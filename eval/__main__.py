@@ -116,6 +116,7 @@ def conversations_report(assistant: Assistant, which: str, out: Path) -> int:
         return 0
     failed = [{"trace": r.trace, "question": r.turn["question"], "standalone": r.standalone, "why": r.why,
                "read_as": r.rewritten, "answer": r.answer} for r in results if not r.ok]
+    out.mkdir(parents=True, exist_ok=True)
     (out / f"report-conversations-{which}.json").write_text(
         json.dumps({"summary": summary, "failed": failed}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

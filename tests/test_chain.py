@@ -29,7 +29,9 @@ def test_quantity_question_is_answered_with_the_cited_figure(assistant):
 def test_english_question_gets_english_framing(assistant):
     answer = assistant.ask("What growth target did Tiexi set for construction output?")
     assert answer.status == "answered" and "10%" in answer.answer
-    assert answer.answer.startswith("Here is what the reports say")
+    first, rest = answer.answer.split("\n", 1)
+    assert first.startswith("Tiexi (铁西街道): ") and "10%" in first  # the figure first
+    assert "Here is what the reports say" in rest
 
 
 def test_question_across_reports_groups_by_report(assistant):
