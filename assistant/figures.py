@@ -78,10 +78,17 @@ def has_unit(text: str, unit: str) -> bool:
     return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?[\u4e00-\u9fff]?(?:{unit})", text))
 
 
+def _stated(question: str) -> list[str]:
+    """The figures a question itself gives (not its years)."""
+    return re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])", NOT_FIGURES.sub(" ", question))
+
+
 def states_figure(text: str, query: Query) -> bool:
     """``text`` (a search form) states a quantity, in one of the units the question asks in."""
     figures = NOT_FIGURES.sub(" ", text)
     for name in query.terms:  # 12345热线: a name, not a figure
         if name.isdigit():
             figures = figures.replace(name, " ")
+    for stated in _stated(query.text):  # 临时救助27人，发了多少救助金: the 27 is the question's, not an answer
+        figures = re.sub(rf"(?<![\d.]){re.escape(stated)}(?![\d.])", " ", figures)
     return bool(NUMERIC.search(figures)) and (not query.units or any(has_unit(text, u) for u in query.units))

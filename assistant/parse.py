@@ -111,12 +111,24 @@ def heading_rank(text: str) -> int | None:
     return None
 
 
+PAGE_VALUE_MAX = 12  # characters: a menu item, a field's value (a date, an office)
+
+
+def _page_value(text: str) -> bool:
+    if re.search(r"[。；，,]", text):
+        return False
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return len(text) <= PAGE_VALUE_MAX or (han == 0 and len(text) <= 40)  # an index number: QYQ-JBJD-2025-000012
+
+
 def classify(lines: list[Line]) -> list[Line]:
     content = [ln for ln in lines if ln.kind != "blank"]
     related = False  # after a "相关链接" line, the page lists other pages
     for n, ln in enumerate(content):
         bare = PAYWALL.sub("", ln.text).strip().lstrip("•·●▪ ")
-        if ln.kind == "row":  # a table's row stays a row
+        if ln.kind == "row":  # a table's row stays a row, unless the table lays out a web page (its
+            if vocab.pattern("chrome", "breadcrumb_pattern").search(bare) or is_chrome(bare):  # breadcrumb, menu)
+                ln.kind = "chrome"
             continue
         if not bare:
             ln.kind = "marker"
@@ -132,8 +144,21 @@ def classify(lines: list[Line]) -> list[Line]:
             ln.kind, ln.rank = "heading", rank
         elif vocab.pattern("kinds", "part_pattern").match(bare):
             ln.kind = "part"
+    _mark_page_values(content)
     _mark_signature(content)
     return lines
+
+
+def _mark_page_values(content: list[Line]) -> None:
+    """A web page lays out its menu and its field table one element a line: a short line between
+    two of the page's lines (青弋概况 between menu items, QYQ-2025-000012 after 索引号：) is the
+    page's too. A longer line there (the report's title under 有效性：) stays the report's."""
+    page = ("header", "chrome")
+    for _ in range(2):  # a run of two values (a menu item, then its neighbour)
+        for before, line, after in zip(content, content[1:], content[2:]):
+            if line.kind == "body" and before.kind in page and after.kind in page \
+                    and _page_value(line.text):
+                line.kind = "header" if before.kind == "header" and before.text.endswith((":", "：")) else "chrome"
 
 
 def is_ad(text: str) -> bool:
@@ -143,6 +168,7 @@ def is_ad(text: str) -> bool:
 
 def is_field_line(text: str) -> bool:
     """A line of a web page's field table: 发布机构: 东柳街道 | 成文日期: 2024-02-22, a breadcrumb."""
+    text = re.sub(r"[ \u3000]{2,}", " ", text)  # 文\u3000\u3000号：
     if vocab.pattern("chrome", "breadcrumb_pattern").search(text):
         return True
     fields = re.compile(rf"(?:^|[\s|｜\[【]|(?<=[\]】]))\s*(?:{vocab.alternation('chrome', 'fields')})\s*[\]】]?\s*(?:[:：|｜]|$)")

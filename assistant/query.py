@@ -111,11 +111,11 @@ def _named_offices(folded: str, compact: str, offices: tuple[str, ...]) -> list[
     table, longest = _alias_table(offices)
     found: set[str] = set()
     for text, ascii_only in ((folded, False), (compact, True)):
-        for i in range(len(text)):
-            for j in range(i + 1, min(len(text), i + longest) + 1):
-                for office, is_ascii in table.get(text[i:j], ()):
-                    if is_ascii == ascii_only:
-                        found.add(office)
+        spans = [(i, j, office) for i in range(len(text)) for j in range(i + 1, min(len(text), i + longest) + 1)
+                 for office, is_ascii in table.get(text[i:j], ()) if is_ascii == ascii_only]
+        # a name inside another office's longer name is not named (湖镇 in 鹅湖镇)
+        found |= {office for i, j, office in spans if not any(
+            a <= i and j <= b and b - a > j - i and other != office for a, b, other in spans)}
     return [o for o in offices if o in found]
 
 

@@ -110,3 +110,61 @@ def test_the_source_viewer_marks_a_cited_heading_and_title(assistant):
     report = assistant.index.report(TIEXI)
     page = source_page(report, labels("zh"), 0, len(report.title))
     assert f'<h1 id="top"><mark>{report.title}</mark></h1>' in page
+
+
+def test_which_years_a_report_sums_up_and_plans(assistant):
+    answer = assistant.ask("辽西街道这份材料总结的是哪个时间段，计划的又是哪个时间段？")
+    assert answer.status == "answered", answer.answer
+    assert cited_reports(answer) == {LIAOXI}
+    assert "2024年上半年" in answer.answer and "2024年下半年" in answer.answer
+    report = assistant.index.report(LIAOXI)
+    assert any(c.text == "一、2024年上半年重点工作" for c in answer.citations)
+    for citation in answer.citations:
+        assert report.text[citation.start:citation.end] == citation.text
+
+
+def test_the_parts_of_a_report_are_its_top_headings_in_order(assistant):
+    answer = assistant.ask("辽西街道的报告分为哪几部分？")
+    assert [c.text for c in answer.citations] == ["一、2024年上半年重点工作", "二、当前形式分析", "三、2024年下半年工作计划"]
+
+
+SPEECH = """孙庙乡2025年政府工作报告
+政 府 工 作 报 告
+——在孙庙乡第十二届人民代表大会第五次会议上
+于 亮
+(2024年12月23日)
+各位代表,同志们:
+现在,我代表孙庙乡人民政府向大会作工作报告,请予审议。
+一、2024年工作回顾
+全乡完成固定资产投资3.2亿元,新建高标准农田5000亩。
+二、2025年工作安排
+全年力争完成固定资产投资3.5亿元。
+孙庙乡党政办公室 2025年1月3日印发
+"""
+
+
+@pytest.fixture(scope="module")
+def speech_world(tmp_path_factory, embedder):
+    from assistant.chain import Assistant
+    from assistant.index import Index
+    from assistant.ingest import ingest
+    from conftest import make_settings
+
+    settings = make_settings(tmp_path_factory.mktemp("speech"))
+    (settings.corpus_dir / "sunmiao_2025.txt").write_text(SPEECH, encoding="utf-8")
+    index = Index(settings, embedder)
+    assert not ingest(index).errors
+    return Assistant(settings, index)
+
+
+def test_where_and_by_whom_a_congress_report_was_delivered(speech_world):
+    answer = speech_world.ask("孙庙乡2025年政府工作报告是在哪次会议上、什么时候、由谁作的？")
+    assert answer.status == "answered", answer.answer
+    texts = [c.text for c in answer.citations]
+    assert "——在孙庙乡第十二届人民代表大会第五次会议上" in texts
+    assert "于 亮" in texts and "(2024年12月23日)" in texts
+
+
+def test_an_imprint_line_in_the_body_gives_the_date_a_report_was_issued(speech_world):
+    answer = speech_world.ask("孙庙乡这份报告是哪天印发的？")
+    assert "2025年1月3日" in [c.text for c in answer.citations], answer.answer
