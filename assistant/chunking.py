@@ -11,6 +11,7 @@ import functools
 import hashlib
 import re
 
+from .doctext import CELL_SEPARATOR
 from .documents import Chunk, Paragraph, Report, Section
 from .textnorm import PAYWALL, search_form
 
@@ -29,15 +30,34 @@ def count_tokens(text: str) -> int:
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text`` (ending at 。；！？), shifted by ``offset``."""
+    """(start, end) of each sentence of ``text`` (ending at 。；！？), shifted by ``offset``. A line
+    of a table (its cells joined by " | ") is a sentence of its own, whatever its punctuation: a
+    row is cited alone, with the heads it carries (社区老年食堂 | 全年目标 2家 | 上半年完成 1家)."""
     spans = []
-    for m in _SENTENCE.finditer(text):
-        s, e = m.start(), m.end()
-        while s < e and text[s] in " \u3000\n":
-            s += 1
-        if e > s:
-            spans.append((offset + s, offset + e))
+    for start, end, row in _blocks(text):
+        for m in [None] if row else _SENTENCE.finditer(text, start, end):
+            s, e = (start, end) if m is None else (m.start(), m.end())
+            while s < e and text[s] in " \u3000\n":
+                s += 1
+            if e > s:
+                spans.append((offset + s, offset + e))
     return spans
+
+
+def _blocks(text: str) -> list[tuple[int, int, bool]]:
+    """``text`` as (start, end, is a table row): each table line alone, the text between them whole."""
+    out, start, at = [], 0, 0
+    for line in text.split("\n"):
+        end = at + len(line)
+        if CELL_SEPARATOR in line:
+            if start < at:
+                out.append((start, at, False))
+            out.append((at, end, True))
+            start = end
+        at = end + 1
+    if start < len(text):
+        out.append((start, len(text), False))
+    return out
 
 
 def chunk_report(report: Report, max_tokens: int, min_tokens: int = 40) -> list[Chunk]:

@@ -153,17 +153,24 @@ def _index(settings: Settings):
 def cmd_ingest(settings: Settings, args) -> int:
     """The corpus folder; or the given files, each added as an upload is (read first, never
     replacing an indexed report unless --replace)."""
+    from .errors import UnsupportedFileError
     from .ingest import IngestResult, ingest
-    from .library import add_report
+    from .library import add_report, unread_files
 
     index = _index(settings)
     progress = _progress if sys.stderr.isatty() else None
     if not args.paths:
         result = ingest(index, progress=progress)
+        result.errors.extend(str(e) for e in unread_files(settings.corpus_dir))  # named, not silently skipped
     else:
         result = IngestResult()
         for path in _files(args.paths):
-            part = add_report(settings, index, path, replace=args.replace, progress=progress, actor=_actor(settings))
+            try:
+                part = add_report(settings, index, path, replace=args.replace, progress=progress,
+                                  actor=_actor(settings))
+            except UnsupportedFileError as e:  # a type or size refused: named, and the next file read
+                result.errors.append(str(e))
+                continue
             for name in ("added", "updated", "unchanged", "removed", "errors"):
                 getattr(result, name).extend(getattr(part, name))
     for error in result.errors:

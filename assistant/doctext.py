@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-Progress = Callable[[float, str], None]  # progress(fraction done, message), e.g. after each page
+# on_page(n, total): the n-th of the ``total`` pages that need OCR has been read (a scanned page
+# takes seconds, so a long scan reports each one; pages with a text layer are not counted)
+PageProgress = Callable[[int, int], None]
 
 CELL_SEPARATOR = " | "
 MAX_HEAD_CHARS = 20  # a column head is a short label; a longer first-row cell is data
@@ -31,6 +33,7 @@ class Cell:
     start: int
     end: int
     text: str
+    column: int = 0  # its place in the row's grid (empty cells are not written, so not len(cells))
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Table:
     end: int
     rows: list[TableRow]
     caption: str = ""  # written as its own line just before `start` when not empty
+    heads: list[str] = field(default_factory=list)  # the column heads its rows carry (its own or the part before's)
 
 
 @dataclass
@@ -135,7 +139,7 @@ class TextBuilder:
         written = [self._row(row, None if own and i == 0 else heads, header=own and i == 0)
                    for i, row in enumerate(rows)]
         self.last_heads = heads
-        table = Table(written[0].start, written[-1].end, written, caption=_cell_text(caption))
+        table = Table(written[0].start, written[-1].end, written, caption=_cell_text(caption), heads=list(heads or []))
         self.tables.append(table)
         return table
 
@@ -155,7 +159,7 @@ class TextBuilder:
                 self._append(head + " ")
             cell_start = self._length
             self._append(value)
-            cells.append(Cell(cell_start, self._length, value))
+            cells.append(Cell(cell_start, self._length, value, col))
         return TableRow(start, self._length, cells, header=header)
 
     def begin_page(self, number: int, ocr: bool) -> None:

@@ -31,13 +31,13 @@ from .errors import AssistantError, Reason, ReportExistsError, UnknownRemovedErr
     UploadOutsideFolderError
 from .index import Index
 from .ingest import IngestResult, discover, ingest, remove, report_ids
-from .loaders import SUFFIXES
+from .loaders import SUFFIXES, unsupported_type
 from .progress import Sink, Step, relay
 from .reader import shared_reader
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-UPLOAD_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".html")  # what the app offers (loaders read .htm too)
+UPLOAD_SUFFIXES = SUFFIXES  # the app takes every format the loaders read
 INCOMING = ".incoming"  # inside the corpus folder; ignored by discover (a dot folder)
 REMOVED_LOG = "removed.jsonl"
 
@@ -128,12 +128,26 @@ def add_report(settings: Settings, index: Index, upload: Path, name: str | None 
     return result
 
 
+def unread_files(corpus: Path) -> list[UnsupportedFileError]:
+    """The files of the corpus folder that no reader takes (an .xls, a .pptx dropped in with the
+    reports), each with the reason and what to save it as; the folder's own files (manifest.toml,
+    a README, dot files) are not reports and are left out."""
+    out = []
+    for path in sorted(corpus.rglob("*")) if corpus.is_dir() else []:
+        parts = path.relative_to(corpus).parts
+        if not path.is_file() or any(part.startswith(".") for part in parts) or path.suffix.lower() in SUFFIXES:
+            continue
+        if path.name == "manifest.toml" or path.stem.upper() in ("README", "SOURCES"):
+            continue
+        out.append(UnsupportedFileError(str(path.relative_to(corpus)), unsupported_type(path.suffix.lower())))
+    return out
+
+
 def _checked_name(name: str, suffixes: tuple[str, ...] = SUFFIXES) -> str:
     name = Path(name).name.lstrip(".")
     suffix = Path(name).suffix.lower()
     if not name or suffix not in suffixes:
-        raise UnsupportedFileError(name or "(no name)", Reason("type", suffix=suffix or "(none)",
-                                                               allowed=", ".join(UPLOAD_SUFFIXES)))
+        raise UnsupportedFileError(name or "(no name)", unsupported_type(suffix))
     return name
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .doctext import Cell, Loaded, Page, Progress, Table, TableRow, TextBuilder
+from .doctext import Cell, Loaded, Page, PageProgress, Table, TableRow, TextBuilder
 from .errors import Reason, UnsupportedFileError
 from .office import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO  # noqa: F401  (kept importable from here)
 
@@ -27,19 +27,26 @@ __all__ = ["SUFFIXES", "Cell", "Loaded", "Page", "Table", "TableRow", "decode", 
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")  # a .tif may hold many pages
 SUFFIXES = (".txt", ".md", ".docx", ".doc", ".wps", ".xlsx", ".pdf", ".html", ".htm") + IMAGE_SUFFIXES
+# Files an office has that no reader here takes: the refusal says what to save each as
+# (LibreOffice here has Writer only, so no spreadsheet or slides; nothing reads OFD offline).
+SAVE_AS = {".xls": "sheet", ".et": "sheet", ".ods": "sheet", ".csv": "sheet",
+           ".ppt": "slides", ".pptx": "slides", ".dps": "slides", ".odp": "slides",
+           ".ofd": "ofd", ".rtf": "word", ".odt": "word", ".wpt": "word", ".dot": "word", ".dotx": "word",
+           ".heic": "image", ".webp": "image", ".gif": "image"}
 
 
-def load(path: Path, data: bytes | None = None, progress: Progress | None = None,
+def load(path: Path, data: bytes | None = None, on_page: PageProgress | None = None,
          ocr_engine: str = "rapidocr") -> Loaded:
-    """The text, tables and pages of a report file. ``progress(fraction, message)`` is called
-    after each page of a PDF (OCR takes seconds a page). Raises UnsupportedFileError naming
-    the file and the fix; no other exception escapes for a bad file."""
+    """The text, tables and pages of a report file. ``on_page(n, total)`` is called after each
+    page that is read by OCR (a scanned page takes seconds): n of the total that need it.
+    Raises UnsupportedFileError naming the file and the fix; no other exception escapes for a
+    bad file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UnsupportedFileError(str(path), Reason("type", suffix=suffix or "(none)", allowed=", ".join(SUFFIXES)))
+        raise UnsupportedFileError(str(path), unsupported_type(suffix))
     if data is None:
         try:
             data = path.read_bytes()
@@ -47,7 +54,7 @@ def load(path: Path, data: bytes | None = None, progress: Progress | None = None
             raise UnsupportedFileError(str(path), Reason("unreadable", detail=e.strerror)) from e
     if not data.strip():
         raise UnsupportedFileError(str(path), Reason("empty"))
-    loaded = _dispatch(suffix, data, path, progress, ocr_engine)
+    loaded = _dispatch(suffix, data, path, on_page, ocr_engine)
     text = loaded.text
     if not any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text.strip()) < 20:
         scanned = any(p.ocr for p in loaded.pages) or suffix in IMAGE_SUFFIXES
@@ -59,12 +66,19 @@ def load(path: Path, data: bytes | None = None, progress: Progress | None = None
     return loaded
 
 
+def unsupported_type(suffix: str) -> Reason:
+    """Why a file of this type is refused, and what to save it as instead."""
+    if suffix in SAVE_AS:
+        return Reason(f"type_{SAVE_AS[suffix]}", suffix=suffix)
+    return Reason("type", suffix=suffix or "(none)", allowed=" ".join(SUFFIXES))
+
+
 def read_text(path: Path, data: bytes | None = None) -> str:
     """The text of a report file (what `load` returns as .text)."""
     return load(path, data).text
 
 
-def _dispatch(suffix: str, data: bytes, path: Path, progress: Progress | None, engine: str) -> Loaded:
+def _dispatch(suffix: str, data: bytes, path: Path, on_page: PageProgress | None, engine: str) -> Loaded:
     if suffix in TEXT_SUFFIXES:
         out = TextBuilder()
         out.raw(decode(data, path))
@@ -87,8 +101,8 @@ def _dispatch(suffix: str, data: bytes, path: Path, progress: Progress | None, e
     from .pdf import read_image, read_pdf
 
     if suffix == ".pdf":
-        return read_pdf(data, path, progress, engine)
-    return read_image(data, path, progress, engine)
+        return read_pdf(data, path, on_page, engine)
+    return read_image(data, path, on_page, engine)
 
 
 def _converted(data: bytes, path: Path) -> Loaded:

@@ -86,10 +86,11 @@ def parse_report(text: str, report_id: str, source: str, overrides: dict | None 
 
 
 def _table_dict(table) -> dict:
-    """A table as the report keeps it: its rows' spans, which is the header, and each cell's span."""
-    return {"start": table.start, "end": table.end, "caption": table.caption,
+    """A table as the report keeps it: its rows' spans, which is the header, each cell's span and
+    grid column, and the column heads its rows carry."""
+    return {"start": table.start, "end": table.end, "caption": table.caption, "heads": list(table.heads),
             "rows": [{"start": r.start, "end": r.end, "header": r.header,
-                      "cells": [[c.start, c.end] for c in r.cells]} for r in table.rows]}
+                      "cells": [[c.start, c.end, c.column] for c in r.cells]} for r in table.rows]}
 
 
 def split_lines(text: str) -> list[Line]:
@@ -337,12 +338,13 @@ def _title_halves(title: str) -> dict[str, str]:
     return halves
 
 
-def read_report(path: Path, corpus_dir: Path, overrides: dict | None = None, data: bytes | None = None
-                ) -> Report:
-    """Load and parse one report file."""
+def read_report(path: Path, corpus_dir: Path, overrides: dict | None = None, data: bytes | None = None,
+                on_page=None) -> Report:
+    """Load and parse one report file. ``on_page(n, total)``: called after each page read by OCR
+    (loaders.load), for a long scan's progress."""
     from .loaders import load
 
-    loaded = load(path, data)
+    loaded = load(path, data, on_page=on_page)
     try:
         source = str(path.resolve().relative_to(corpus_dir.resolve()))
     except ValueError:

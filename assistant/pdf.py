@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import ocr
-from .doctext import Loaded, Progress, TextBuilder
+from .doctext import Loaded, PageProgress, TextBuilder
 from .errors import Reason, UnsupportedFileError
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,10 @@ MIN_TABLE_PATHS = 4  # pdfplumber only finds ruled tables; a page with fewer vec
 MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; more is a decompression bomb
 
 
-def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
+def read_pdf(data: bytes, path: Path, on_page: PageProgress | None = None,
              engine: str = ocr.DEFAULT_ENGINE) -> Loaded:
+    """The text of a PDF, its tables and pages. ``on_page(n, total)`` is called after each page
+    that needed OCR, in page order (``total``: how many need it; never called when none does)."""
     import pypdf
     import pypdfium2 as pdfium
 
@@ -45,7 +47,7 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
     try:
         kinds = ["text" if has_text_layer(t) else "ocr" if _has_content(document[n]) else "blank"
                  for n, t in enumerate(texts)]
-        return _read_pages(data, path, document, texts, kinds, progress, engine)
+        return _read_pages(data, path, document, texts, kinds, on_page, engine)
     except UnsupportedFileError:
         raise
     except Exception as e:  # pdfium or pdfplumber on a page they cannot take
@@ -56,7 +58,7 @@ def read_pdf(data: bytes, path: Path, progress: Progress | None = None,
 
 
 def _read_pages(data: bytes, path: Path, document, texts: list[str], kinds: list[str],
-                progress: Progress | None, engine: str) -> Loaded:
+                on_page: PageProgress | None, engine: str) -> Loaded:
     count = len(texts)
     out = TextBuilder()
     plumber = None
@@ -64,6 +66,7 @@ def _read_pages(data: bytes, path: Path, document, texts: list[str], kinds: list
     workers = ocr.workers() if engine == "rapidocr" else 1  # tesseract: one process at a time
     pool = ThreadPoolExecutor(workers, thread_name_prefix="ocr")
     queued = deque(n + 1 for n, kind in enumerate(kinds) if kind == "ocr")
+    to_read, done = len(queued), 0
     running: dict[int, Future] = {}
     try:
         for number in range(1, count + 1):
@@ -86,11 +89,12 @@ def _read_pages(data: bytes, path: Path, document, texts: list[str], kinds: list
                 carried = None
                 for paragraph in running.pop(number).result():
                     out.line(paragraph)
+                done += 1
+                if on_page is not None:
+                    on_page(done, to_read)
             out.end_page()  # a blank page keeps its number, with an empty span
             if out.length > MAX_CHARS:
                 raise UnsupportedFileError(str(path), Reason("too_long", chars=f"{MAX_CHARS:,}+", limit=MAX_CHARS))
-            if progress is not None:
-                progress(number / count, f"{path.name}: page {number} of {count}")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if plumber is not None:
@@ -98,28 +102,45 @@ def _read_pages(data: bytes, path: Path, document, texts: list[str], kinds: list
     return out.build()
 
 
-def read_image(data: bytes, path: Path, progress: Progress | None = None,
+def read_image(data: bytes, path: Path, on_page: PageProgress | None = None,
                engine: str = ocr.DEFAULT_ENGINE) -> Loaded:
-    """A photographed or scanned page (.png .jpg .jpeg): one OCR'd page."""
-    from PIL import Image, ImageOps
+    """A photographed or scanned page (.png .jpg .jpeg .bmp), or the pages of a scan saved as
+    one .tif: each frame an OCR'd page, decoded one at a time; ``on_page(n, total)`` after each."""
+    from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                raise UnsupportedFileError(str(path), Reason("image_size", width=opened.width, height=opened.height))
-            image = ImageOps.exif_transpose(opened).convert("RGB")  # phone photos carry a rotation flag
-    except UnsupportedFileError:
-        raise
+        opened = Image.open(io.BytesIO(data))
+        count = getattr(opened, "n_frames", 1)
     except Exception as e:  # PIL raises UnidentifiedImageError, OSError, DecompressionBombError
         raise UnsupportedFileError(str(path), Reason("image_broken", kind=type(e).__name__)) from e
+    if count > MAX_PAGES:
+        raise UnsupportedFileError(str(path), Reason("pdf_pages", count=count, limit=MAX_PAGES))
     out = TextBuilder()
-    out.begin_page(1, ocr=True)
-    for paragraph in _recognise(image, engine, path, 1):
-        out.line(paragraph)
-    out.end_page()
-    if progress is not None:
-        progress(1.0, f"{path.name}: recognised")
+    with opened:
+        for number in range(1, count + 1):
+            image = _frame(opened, number, path)
+            out.begin_page(number, ocr=True)
+            for paragraph in _recognise(image, engine, path, number):
+                out.line(paragraph)
+            out.end_page()
+            if on_page is not None:
+                on_page(number, count)
     return out.build()
+
+
+def _frame(opened, number: int, path: Path):
+    """Frame ``number`` (1-based) of an image file, upright (phone photos carry a rotation flag), RGB."""
+    from PIL import ImageOps
+
+    try:
+        opened.seek(number - 1)
+        if opened.width * opened.height > MAX_IMAGE_PIXELS:
+            raise UnsupportedFileError(str(path), Reason("image_size", width=opened.width, height=opened.height))
+        return ImageOps.exif_transpose(opened).convert("RGB")
+    except UnsupportedFileError:
+        raise
+    except Exception as e:  # a truncated or corrupt frame
+        raise UnsupportedFileError(str(path), Reason("image_broken", kind=type(e).__name__)) from e
 
 
 def _recognise(image, engine: str, path: Path, number: int) -> list[str]:

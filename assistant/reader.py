@@ -124,6 +124,7 @@ def _read_exactly(stream, n: int, deadline: float | None) -> bytes:
 
 
 def _receive(stream, deadline: float | None):
+    """The next message; TimeoutError past ``deadline`` (time.monotonic())."""
     (n,) = struct.unpack("<Q", _read_exactly(stream, 8, deadline))
     return pickle.loads(_read_exactly(stream, n, deadline))
 
@@ -147,7 +148,8 @@ def _serve() -> None:
         path = Path(path)
         try:
             with reporting(lambda step: _send(stdout, ("progress", step))):
-                report = read_report(path, Path(corpus), overrides, data)
+                report = read_report(path, Path(corpus), overrides, data,
+                                     on_page=lambda n, total: emit("ocr", n, total, path.name))
                 emit("parse", 1, 2, path.name)  # parsed; chunking next
                 chunks = chunk_report(report, chunk_tokens, min_tokens)
                 emit("parse", 2, 2, path.name)

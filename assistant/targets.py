@@ -13,16 +13,12 @@ from dataclasses import asdict, dataclass
 from .chunking import sentence_spans
 from .documents import Report, source_link
 from .errors import UnknownChoiceError
+from .figures import STATEMENT, parse_value
+from .metric import carried_metric, half_named, metric_name, period_pattern
+from .table_rows import row_figures
 from .textnorm import PAYWALL, fold, search_form
 from .topics import classify_topic
 
-CN_DIGITS = "零一二两三四五六七八九十百千万"
-UNITS = ("平方公里|万平方米|平方米|延长米|公里|亿元|万元|元|亿(?!元)|头|人次|场次|户|人|名|家|个|次|场|吨|台|件|项|栋|处|"
-         "篇|份|条|支|批|宗|套|块|亩|所|座|间|辆|片|米|天|小时|期|期次|轮|趟|起|例|张|本|册|部|股|对|队|"
-         "m2|㎡|%|％")
-NUMBER = (r"(?:\d+(?:[.．]\d+)?(?:\s*[-—~～至到]\s*\d+(?:[.．]\d+)?)?"  # 88．5%: a full-width point
-          rf"|[{CN_DIGITS}]+(?:[至到][{CN_DIGITS}]+)?|XX|ＸＸ)")
-STATEMENT = re.compile(rf"(?P<num>{NUMBER})\s*(?P<more>余|多)?\s*(?P<unit>{UNITS})")
 BEFORE_QUALIFIERS = ("不少于", "不低于", "不超过", "超过", "力争", "达到", "约", "近", "超")
 TARGET_CUES = re.compile(r"计划|目标|力争|预计|确保|争取|拟|将|要|不少于|不低于")
 
@@ -64,35 +60,6 @@ class Target:
         return {**asdict(self), "period": self.period, "link": self.link}
 
 
-def chinese_number(text: str) -> float | None:
-    digits = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-    total, section, number = 0, 0, 0
-    for ch in text:
-        if ch in digits:
-            number = digits[ch]
-        elif ch in units:
-            unit = units[ch]
-            if unit == 10000:
-                total += (section + number) * unit
-                section = 0
-            else:
-                section += (number or 1) * unit
-            number = 0
-        else:
-            return None
-    return float(total + section + number)
-
-
-def _value(text: str) -> tuple[float | None, float | None]:
-    if text in ("XX", "ＸＸ"):
-        return None, None
-    parts = re.split(r"\s*[-—~～至到]\s*", text)
-    parts = [p.replace("．", ".") for p in parts]
-    values = [float(p) if re.fullmatch(r"\d+(?:\.\d+)?", p) else chinese_number(p) for p in parts]
-    return values[0], (values[1] if len(values) > 1 else None)
-
-
 def _excluded(text: str, m: re.Match) -> bool:
     start, num = m.start("num"), m["num"]
     before = text[max(0, start - 1):start]
@@ -116,58 +83,32 @@ def _excluded(text: str, m: re.Match) -> bool:
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(text.rfind(p, 0, start) for p in "，,；;。：:\n") + 1
-    rights = [i for i in (text.find(p, end) for p in "，,；;。\n") if i != -1]
+    # a table's cells are clauses of their own (社区老年食堂 | 全年目标 2家)
+    left = max(text.rfind(p, 0, start) for p in "，,；;。：:\n|") + 1
+    rights = [i for i in (text.find(p, end) for p in "，,；;。\n|") if i != -1]
     return left, min(rights) if rights else len(text)
 
 
-_LEAD = re.compile(r"^(一是|二是|三是|四是|五是|六是|七是|八是|九是|十是|同时|并|其中|另一方面|一方面|"
-                   r"截至目前|截止目前|目前|今年以来|今年|全年|上半年|下半年|本年度|共计|共|累计|计划|预计|先后|"
-                   r"完成了|完成|实现|已)+")
-_VERBS = re.compile(r"(共计|共有|共|累计|计划|全年|年内|达到|达|为|约|近|超过|不少于|不低于|力争|完成|实现|"
-                    r"增长|比增|发放|新增|注销|引进|办理|受理|开展|组织|排查|清理|召开|举办|打造|建设|新建|"
-                    r"设立|录入|栽种|配备|安装|筛查|签约)+$")
-_BOUNDARY = re.compile(r"[、“”《》（）()]")  # where a long metric may be cut without splitting a word
-_ASIDE = re.compile(r"[（(][^（()）]*[）)]")  # (销售3家、零售4家), （羊）: an aside, not the metric's name
-METRIC_BEFORE_MAX = 24  # characters of the words before the number kept in a metric name
-METRIC_AFTER_MAX = 20  # and of the words after it
-
-
-def _tail(text: str, limit: int) -> str:
-    """The end of ``text``, at most ``limit`` characters, starting after a boundary when one is near."""
-    if len(text) <= limit:
-        return text
-    cut = _BOUNDARY.search(text, len(text) - limit)
-    return text[cut.end():] if cut and cut.end() < len(text) else "…" + text[-limit:]  # … marks the cut
-
-
-def _head(text: str, limit: int) -> str:
-    """The start of ``text``, at most ``limit`` characters, ending before a boundary when one is near."""
-    if len(text) <= limit:
-        return text
-    cuts = [c.start() for c in _BOUNDARY.finditer(text, 0, limit) if c.start() > 0]
-    return text[:cuts[-1]] if cuts else text[:limit] + "…"
-
-
 def _metric(text: str, clause_start: int, m: re.Match, clause_end: int) -> str:
-    # the words before the number, from the previous statement of the clause on: in 慰问活动53次、帮扶活动123次
-    # the second is 帮扶活动; when nothing is left (56户77人), the clause's words before its first statement
+    """The metric of statement ``m``: from the words before it, from the previous statement of
+    the clause on (in 慰问活动53次、帮扶活动123次 the second is 帮扶活动; when nothing is left, as
+    in 56户77人, the clause's words before its first statement), and the words after it up to
+    the next statement or punctuation (metric.py)."""
     earlier = [e for e in STATEMENT.finditer(text, clause_start, m.start()) if not _excluded(text, e)]
     before = text[clause_start:m.start("num")]
     if earlier:
         own = text[earlier[-1].end():m.start("num")].split("、")[-1]
         before = own if re.search(r"[\u4e00-\u9fff]{2}", own) else text[clause_start:earlier[0].start()]
-    before = _ASIDE.sub("", before).strip().strip("，,、（(）)")
-    before = _VERBS.sub(lambda g: "" if len(before) > len(g[0]) + 1 else g[0], before)
-    before = _tail(_LEAD.sub("", before), METRIC_BEFORE_MAX)
-    after = _ASIDE.sub("", text[m.end():clause_end]).strip()
-    after = _head(re.split(r"[，,；;。、]", after)[0], METRIC_AFTER_MAX)
-    metric = before
-    if after and re.search(r"[\u4e00-\u9fff]{2}", after):
-        metric = f"{before}…{after}" if before else after
-    return metric.strip("，,、 ") or m["unit"]
+    later = [e for e in STATEMENT.finditer(text, m.end(), clause_end) if not _excluded(text, e)]
+    start = m.end()
+    if later and later[0].start() == m.end():  # 四个500万元以上重点项目: the next figure qualifies the noun
+        start = later.pop(0).end()
+    after = re.split(r"[，,；;。、]", text[start:later[0].start() if later else clause_end])[0]
+    return metric_name(before, after, m["unit"])
 
 
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．])")
+OPENING_PERIOD_CHARS = 4  # a period word that scopes over its sentence opens it: 上半年共清理…，清理…
 _ITEM = re.compile(r"(?:^|(?<=[。；;：:\s]))[一二三四五六七八九十]是")  # 一是…二是…: the items of a paragraph
 _CLAUSE_END = re.compile(r"[，,；;。：:]")
 
@@ -182,45 +123,104 @@ def _lead(text: str, pos: int) -> str:
     return text[start:end.start() if end else len(text)]
 
 
+def _half(body: str, sentence_start: int, clause_start: int, at: int) -> str | None:
+    """The half-year a statement's own words name: its clause's period word before the figure
+    (全年计划完成0.30亿元 after 上半年计划完成0.06亿元), else the one that opens its sentence
+    (上半年共清理…257吨，清理卫生死角6处); None when neither names one (the section's counts)."""
+    own = half_named(body[clause_start:at])
+    if own is not None:
+        return own
+    opening = body[sentence_start:min(_clause(body, sentence_start, sentence_start)[1], at)]
+    opening = _ENUMERATOR.sub("", opening.lstrip())
+    found = [w[0] for w in period_pattern().finditer(opening) if w.start() < OPENING_PERIOD_CHARS]
+    return half_named(found[-1]) if found else None  # 本年度上半年…, not 年初制定了全年防火巡查计划
+
+
+def _unit(m: re.Match) -> str:
+    return m["unit"].replace("％", "%").replace("㎡", "平方米")
+
+
 def extract_targets(report: Report) -> list[Target]:
-    text = report.text
+    """Every statement of the report: a table row's figures read with their column heads
+    (table_rows.py), the rest of the text sentence by sentence."""
+    rows = {r["start"]: (t, r) for t in report.tables for r in t["rows"]}
     out: list[Target] = []
     for section, paragraph in report.paragraphs():
-        body = text[paragraph.start:paragraph.end]
-        spans = sentence_spans(body)
-        for m in STATEMENT.finditer(body):
-            if _excluded(body, m) or PAYWALL.search(m[0]):
+        taken: list[tuple[int, int]] = []
+        if paragraph.start in rows:
+            table, row = rows[paragraph.start]
+            if row.get("header"):
                 continue
-            value, value_max = _value(m["num"].strip())
-            if value is None and m["num"] not in ("XX", "ＸＸ"):
-                continue
-            c0, c1 = _clause(body, m.start(), m.end())
-            clause = body[c0:c1]
-            head = body[max(c0, m.start() - 4):m.start()]
-            qualifier = next((q for q in BEFORE_QUALIFIERS if head.endswith(q)), "")
-            if m["more"]:
-                qualifier = m["more"]
-            elif body[m.end():m.end() + 2] == "以上":
-                qualifier = "以上"
-            kind = "target" if section.phase == "plan" or (TARGET_CUES.search(clause) and "完成" not in clause) \
-                else "achieved"
-            start = paragraph.start + m.start()
-            metric = _metric(body, c0, m, c1)
-            statement = next((PAYWALL.sub("", body[a:b]) for a, b in spans if a <= m.start() < b), clause)
-            if metric == m["unit"] and out and out[-1].paragraph_id == paragraph.id:
-                metric = out[-1].metric  # "上半年计划完成0.06亿元，全年计划完成0.30亿元": same metric
-            out.append(Target(
-                report_id=report.id, office=report.office, title=report.title, year=section.year,
-                half=section.half, section=" › ".join(p for p in section.path if p),
-                metric=metric, value=value, value_max=value_max,
-                unit=m["unit"].replace("％", "%").replace("㎡", "平方米"), qualifier=qualifier, kind=kind,
-                topic=classify_topic(PAYWALL.sub("", clause), statement, _lead(body, m.start()), section.path),
-                quote=text[start:paragraph.start + m.end()],
-                start=start, end=paragraph.start + m.end(), sentence=PAYWALL.sub("", clause).strip(),
-                paragraph_id=paragraph.id, sentence_start=paragraph.start + c0,
-                sentence_end=paragraph.start + c1,
-                statement=statement))
+            for figure in row_figures(report.text, row, _heads(report.text, table)):
+                out.append(_row_target(report, section, paragraph, table, figure))
+                taken.append((figure.start, figure.end))
+        _prose_targets(report, section, paragraph, out, taken)
     return out
+
+
+def _heads(text: str, table: dict) -> list[str]:
+    """The column heads a stored table's rows carry; for a table stored before they were kept,
+    its header row's cells by place."""
+    if table.get("heads"):
+        return table["heads"]
+    header = next((r for r in table["rows"] if r.get("header")), None)
+    return [text[c[0]:c[1]] for c in header["cells"]] if header else []
+
+
+def _row_target(report: Report, section, paragraph, table: dict, f) -> Target:
+    row_text = report.text[paragraph.start:paragraph.end]
+    return Target(
+        report_id=report.id, office=report.office, title=report.title,
+        year=section.year if f.year is None else f.year, half=section.half if f.half is None else f.half,
+        section=" › ".join(p for p in section.path if p), metric=f.metric, value=f.value, value_max=f.value_max,
+        unit=f.unit, qualifier=f.qualifier,
+        kind=f.kind or ("target" if section.phase == "plan" else "achieved"),
+        topic=classify_topic(f"{f.label} {f.head}", row_text, table.get("caption", ""), section.path),
+        quote=report.text[f.start:f.end], start=f.start, end=f.end, sentence=row_text,
+        paragraph_id=paragraph.id, sentence_start=paragraph.start, sentence_end=paragraph.end,
+        statement=row_text)
+
+
+def _prose_targets(report: Report, section, paragraph, out: list[Target], taken: list[tuple[int, int]]) -> None:
+    """The statements of a paragraph's text (of a row, those outside the figures read as cells)."""
+    text = report.text
+    body = text[paragraph.start:paragraph.end]
+    spans = sentence_spans(body)
+    for m in STATEMENT.finditer(body):
+        if _excluded(body, m) or PAYWALL.search(m[0]):
+            continue
+        start = paragraph.start + m.start()
+        if any(a < paragraph.start + m.end() and start < b for a, b in taken):
+            continue
+        value, value_max = parse_value(m["num"].strip())
+        if value is None and m["num"] not in ("XX", "ＸＸ"):
+            continue
+        c0, c1 = _clause(body, m.start(), m.end())
+        clause = body[c0:c1]
+        head = body[max(c0, m.start() - 4):m.start()]
+        qualifier = next((q for q in BEFORE_QUALIFIERS if head.endswith(q)), "")
+        if m["more"]:
+            qualifier = m["more"]
+        elif body[m.end():m.end() + 2] == "以上":
+            qualifier = "以上"
+        kind = "target" if section.phase == "plan" or (TARGET_CUES.search(clause) and "完成" not in clause) \
+            else "achieved"
+        metric = _metric(body, c0, m, c1)
+        s0, s1 = next(((a, b) for a, b in spans if a <= m.start() < b), (c0, c1))
+        if not metric:  # "上半年计划完成0.06亿元，全年计划完成0.30亿元": the metric of the one before
+            previous = out[-1] if out and out[-1].paragraph_id == paragraph.id else None
+            metric = carried_metric(previous.metric, previous.unit, _unit(m)) if previous else m["unit"]
+        half = _half(body, s0, c0, m.start())
+        out.append(Target(
+            report_id=report.id, office=report.office, title=report.title, year=section.year,
+            half=section.half if half is None else half, section=" › ".join(p for p in section.path if p),
+            metric=metric, value=value, value_max=value_max, unit=_unit(m), qualifier=qualifier, kind=kind,
+            topic=classify_topic(PAYWALL.sub("", clause), PAYWALL.sub("", body[s0:s1]), _lead(body, m.start()),
+                                 section.path),
+            quote=text[start:paragraph.start + m.end()], start=start, end=paragraph.start + m.end(),
+            sentence=PAYWALL.sub("", clause).strip(), paragraph_id=paragraph.id,
+            sentence_start=paragraph.start + c0, sentence_end=paragraph.start + c1,
+            statement=PAYWALL.sub("", body[s0:s1])))
 
 
 KINDS = ("target", "achieved")

@@ -271,13 +271,13 @@ def test_targets_tab_filters_by_office_kind_topic_and_words(page, built):
     economy = filter_targets(targets, **TIEXI_ECONOMY)
     wait_for_count(page, len(economy), len(targets))
     wait_for_rows(page, expected_rows(economy))
-    assert ["铁西街道", "2024年", "规上工业总产值前三季度", "24%", "目标", "经济发展",
+    assert ["铁西街道", "2024年", "规上工业总产值前三季度增长", "24%", "目标", "经济发展",
             "规上工业总产值前三季度计划增长24%"] in shown_rows(page)
     assert len(economy) < len(filter_targets(tiexi, kind="target"))  # the topic filter took some away
 
     page.locator("#t-text textarea").fill("产值")
     wait_for_rows(page, expected_rows(filter_targets(targets, **TIEXI_ECONOMY, text="产值")))
-    assert {r[2] for r in shown_rows(page)} == {"规上工业总产值前三季度", "建筑业总产值"}
+    assert {r[2] for r in shown_rows(page)} == {"规上工业总产值前三季度增长", "建筑业总产值增长"}
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator("#t-text textarea").fill("")
     wait_for_rows(page, expected_rows(economy))
@@ -313,7 +313,7 @@ def test_targets_download_as_csv_and_excel_holds_the_filtered_rows(page, built, 
     targets = all_targets(built[1])
     open_targets(page, len(targets))
     expected = exported_rows(filter_tiexi_economy_targets(page, targets), ZH)
-    assert any(r["quote"] == "24%" and r["metric"] == "规上工业总产值前三季度" and r["kind"] == "目标"
+    assert any(r["quote"] == "24%" and r["metric"] == "规上工业总产值前三季度增长" and r["kind"] == "目标"
                for r in expected)
 
     with page.expect_download() as download:

@@ -369,9 +369,9 @@ def test_a_scanned_pdf_is_recognised_page_by_page(tmp_path, scanned_page):
     assert not pypdf.PdfReader(io.BytesIO(scanned)).pages[0].extract_text().strip()  # no text layer
     (tmp_path / "scan.pdf").write_bytes(scanned)
     calls = []
-    loaded = load(tmp_path / "scan.pdf", progress=lambda fraction, message: calls.append((fraction, message)))
+    loaded = load(tmp_path / "scan.pdf", on_page=lambda n, total: calls.append((n, total)))
     _check_ocr(loaded, text)
-    assert calls == [(1.0, "scan.pdf: page 1 of 1")]
+    assert calls == [(1, 1)]
 
 
 @pytest.mark.slow
@@ -407,6 +407,27 @@ def test_the_ocr_engine_needs_no_network(tmp_path):
     assert "铁西街道2024年工作计划" in done.stdout
 
 
+def test_each_page_of_a_scan_reports_progress_and_a_tif_is_read_page_by_page(tmp_path, monkeypatch):
+    """on_page(n, total) after each page read by OCR, in order; a .tif scan's frames are its pages."""
+    from PIL import Image
+
+    from assistant.parse import read_report
+
+    seen = []
+    monkeypatch.setattr(ocr, "page_paragraphs", lambda image, engine: seen.append(image.size) or
+                        [f"测试街道第{len(seen)}页的文字，一共{image.size[0]}像素宽。"])
+    frames = [Image.new("L", (600 + 10 * n, 800), 255) for n in range(3)]
+    frames[0].save(tmp_path / "scan.tif", save_all=True, append_images=frames[1:])
+    calls = []
+    loaded = load(tmp_path / "scan.tif", on_page=lambda n, total: calls.append((n, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and seen == [(600, 800), (610, 800), (620, 800)]
+    assert [(p.number, p.ocr) for p in loaded.pages] == [(1, True), (2, True), (3, True)]
+    assert loaded.text.split("\n")[1] == "测试街道第2页的文字，一共610像素宽。"
+    calls.clear()
+    report = read_report(tmp_path / "scan.tif", tmp_path, on_page=lambda n, total: calls.append((n, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and [p["number"] for p in report.pages] == [1, 2, 3]
+
+
 def test_ocr_trouble_is_told_with_the_file(tmp_path, monkeypatch):
     from PIL import Image
 
@@ -418,3 +439,107 @@ def test_ocr_trouble_is_told_with_the_file(tmp_path, monkeypatch):
     with pytest.raises(UnsupportedFileError) as e:
         load(tmp_path / "blank.png", ocr_engine="tesseract")
     assert "blank.png: page 1" in str(e.value) and "apt-get install -y tesseract-ocr" in str(e.value)
+
+
+# ---------------------------------------------------------------- the source viewer
+
+def test_the_viewer_shows_a_table_as_a_table_with_the_cited_row_marked(tmp_path):
+    from assistant.labels import ZH
+    from assistant.parse import read_report
+    from assistant.viewer import source_page
+
+    targets_docx(tmp_path / "t.docx")
+    report = read_report(tmp_path / "t.docx", tmp_path)
+    row = report.tables[0]["rows"][2]  # 招聘会 | 全年目标 8次 | 上半年完成 5次 (完成率 empty)
+    value = row["cells"][1]
+    html = source_page(report, ZH, value[0], value[1])
+    table = html[html.index('<table class="doc-table">'):html.index("</table>")]
+    assert "<thead><tr" in table and "<th>指标</th><th>全年目标</th><th>上半年完成</th><th>完成率</th>" in table
+    cited = re.findall(r'<tr id="(p\d+)" class="cited">(.*?)</tr>', table)
+    assert len(cited) == 1 and cited[0][1] == "<td>招聘会</td><td><mark>8次</mark></td><td>5次</td><td></td>"
+    paragraph = next(p for _, p in report.paragraphs() if p.start == row["start"])
+    assert cited[0][0] == paragraph.id  # the anchor a citation scrolls to
+    assert "全年目标 8次" not in table  # the heads carried into the row's text stand above it
+
+
+def test_every_ocr_page_is_marked_and_a_citation_into_one_says_so():
+    from assistant.doctext import TextBuilder
+    from assistant.labels import EN, ZH
+    from assistant.parse import parse_report
+    from assistant.viewer import source_page
+
+    out = TextBuilder()
+    out.begin_page(1, ocr=True)
+    for line in ("测试街道2024年工作计划", "一、发展经济", "一是全年新建3家社区食堂，确保"):
+        out.line(line)
+    out.begin_page(2, ocr=True)  # the sentence runs on over the page break
+    for line in ("年内投入使用。", "二、平安建设", "全年召开安委会会议4次。"):
+        out.line(line)
+    loaded = out.build()
+    report = parse_report(loaded.text, "scan", "scan.pdf", layout=loaded)
+    assert [p["number"] for p in report.pages] == [1, 2]
+    at = loaded.text.index("4次")
+    html = source_page(report, ZH, at, at + 2)
+    assert html.count('class="ocr-page"') == 2 and "识别自扫描件，第 1 页" in html
+    # page 2 starts inside the joined paragraph: its mark stands where the page starts
+    assert re.search(r"确保<span class=\"ocr-page\" id=\"page-2\" role=\"note\">识别自扫描件，第 2 页</span>年内投入使用", html)
+    assert "引用的文字识别自扫描件第 2 页" in html and "<mark>4次</mark>" in html
+    assert "Recognised from a scan, page 1" in source_page(report, EN)
+    assert "识别自扫描件第" not in source_page(report, ZH)  # no citation, no note
+
+
+# ---------------------------------------------------------------- ingest
+
+def test_ingest_names_every_file_it_cannot_read_and_reads_the_rest(tmp_path):
+    """A spreadsheet or slides among the reports is named with what to save it as; the reports
+    beside it are indexed either way (the corpus folder, or files given on the command line)."""
+    corpus, extra = tmp_path / "corpus", tmp_path / "new"
+    corpus.mkdir()
+    extra.mkdir()
+    shutil.copy(TIEXI, corpus)
+    (corpus / "指标.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 64)
+    (corpus / "manifest.toml").write_text("", encoding="utf-8")  # the folder's own file: not a report
+    (extra / "汇报.pptx").write_bytes(b"PK\x03\x04")
+    (extra / "测试街道2024年工作计划.txt").write_text("测试街道2024年工作计划\n\n一、发展经济\n\n一是全年新建3家社区食堂。\n",
+                                               encoding="utf-8")
+    env = {"ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_EMBEDDING_MODEL": "none", "PATH": "/usr/bin:/bin"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    out = cli("ingest")
+    assert out.returncode == 0, out.stderr
+    assert "指标.xls: .xls spreadsheets cannot be read here; save it as .xlsx from WPS or Excel" in out.stderr
+    assert "manifest.toml" not in out.stderr and "1 added" in out.stdout
+    out = cli("ingest", str(extra))
+    assert out.returncode == 0, out.stderr
+    assert "汇报.pptx: .pptx slides cannot be read here" in out.stderr and "1 added" in out.stdout
+    assert (corpus / "测试街道2024年工作计划.txt").exists() and not (corpus / "汇报.pptx").exists()
+    docs = cli("docs", "--json")
+    assert "测试街道" in docs.stdout and "铁西街道" in docs.stdout, docs.stderr
+
+
+def test_a_scan_given_to_ingest_shows_each_page_as_it_is_read(tmp_path):
+    """The reader process reports each OCR'd page back; `ingest FILE` prints it (the upload panel
+    gets the same calls): a two-page .tif, each page one printed line."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 40)
+    pages = []
+    for line in ("测试街道2024年工作计划", "全年新建社区食堂3家。"):
+        image = Image.new("L", (900, 80), 255)
+        ImageDraw.Draw(image).text((20, 15), line, font=font, fill=0)
+        pages.append(image)
+    scan = tmp_path / "测试街道2024年工作计划.tif"
+    pages[0].save(scan, save_all=True, append_images=pages[1:])
+    env = {"ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"), "ASSISTANT_INDEX_DIR": str(tmp_path / "index"),
+           "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_EMBEDDING_MODEL": "none", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(scan)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    name = scan.name
+    first, second = out.stderr.find(f"{name}: OCR page 1 of 2"), out.stderr.find(f"{name}: OCR page 2 of 2")
+    assert 0 <= first < second, out.stderr
+    assert "1 added" in out.stdout

@@ -121,7 +121,10 @@ def test_gbk_file_reads_like_utf8(tmp_path):
 
 
 @pytest.mark.parametrize("name,data,message", [
-    ("a.pptx", b"PK\x03\x04", "unsupported file type"),
+    ("a.exe", b"MZ", "unsupported file type .exe; use one of .txt .md .docx .doc .wps .xlsx .pdf"),
+    ("a.pptx", b"PK\x03\x04", "save them as PDF from WPS or PowerPoint"),  # a known format: what to save it as
+    ("a.xls", b"\xd0\xcf\x11\xe0", "save it as .xlsx from WPS or Excel"),
+    ("a.ofd", b"PK\x03\x04", "save it as PDF from an OFD reader"),
     ("a.xlsx", b"PK\x03\x04", "not a valid .xlsx"),
     ("empty.txt", b"   \n", "empty"),
     ("broken.docx", b"not a zip at all", "not a valid .docx"),
