@@ -158,7 +158,7 @@ def cmd_ingest(settings: Settings, args) -> int:
     from .library import add_report, unread_files
 
     index = _index(settings)
-    progress = _progress if sys.stderr.isatty() else None
+    progress = _progress if sys.stderr.isatty() else _logged_progress
     if not args.paths:
         result = ingest(index, progress=progress)
         result.errors.extend(str(e) for e in unread_files(settings.corpus_dir))  # named, not silently skipped
@@ -192,6 +192,13 @@ def _files(paths: list[Path]) -> list[Path]:
         else:
             raise NoSuchFileError(str(path))
     return out
+
+
+def _logged_progress(step) -> None:
+    """Into a log (stderr not a terminal): a line for each page of a scan read by OCR (seconds a
+    page, so a long scan is seen to move); the other steps are quick and would only fill it."""
+    if step.stage == "ocr":
+        print(step.describe(CLI_LANG), file=sys.stderr, flush=True)
 
 
 def _progress(step) -> None:

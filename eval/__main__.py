@@ -106,6 +106,7 @@ def split_report(split: str, k: int, out: Path) -> int:
     summary = table(rows) + "\n\nmetadata: " + json.dumps({k: v for k, v in meta.items() if k != "wrong"})
     print(summary)
     if split == "test":  # never studied: no items, no answers, no report names
+        out.mkdir(parents=True, exist_ok=True)
         (out / "report-test.json").write_text(json.dumps({"overall": report["overall"], "metadata": {
             k: v for k, v in meta.items() if k != "wrong"}}, indent=1), encoding="utf-8")
         return 0
