@@ -77,7 +77,8 @@ class ChatTab:
                           self.ask, **chat_io)]
         self.clear.click(lambda: ([], sources_html(None, words), [], "", gr.update(visible=False), None,
                                   gr.update(visible=False)),
-                         outputs=[self.chatbot, self.sources, self.turns, self.question, *below], **private)
+                         outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
+                         cancels=self.asked, **private)  # an answer still streaming must not refill the chat
         self.chatbot.clear(lambda: (sources_html(None, words), [], gr.update(visible=False), None,
                                     gr.update(visible=False)),
                            outputs=[self.sources, self.turns, *below], **private)
