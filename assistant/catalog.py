@@ -173,7 +173,7 @@ def _delivered(report: Report) -> list[tuple[str, int, int, str]]:
         elif short and (DATE.search(text) or re.search(r"^[（(]\s*20\d{2}\s*年", text)) and len(found) < 3:
             found.append(("catalog_meeting", start, end, anchor))
         elif (found or titled) and short and not text.endswith((":", "：")) and (
-                re.search(r"(书记|主任|镇长|乡长|部长)|(?:人民政府|政府)\s+[\u4e00-\u9fff]{2,4}$", text)
+                _cue("speaker").search(text)
                 or re.fullmatch(r"[\u4e00-\u9fff]\s*[\u4e00-\u9fff\s]{1,4}", text)):
             found.append(("catalog_speaker", start, end, anchor))  # a title and a name, or a name alone (李振山)
         if len(found) >= 4:
@@ -200,7 +200,7 @@ def _imprint(report: Report) -> list[tuple[str, int, int, str]]:
     the body (a PDF's last line joined to its paragraph)."""
     for _, paragraph in list(report.paragraphs())[-IMPRINT_WITHIN:]:
         text = report.text[paragraph.start:paragraph.end]
-        if (date := DATE.search(text)) and re.search(r"印发|签发|成文", text[date.end():date.end() + 6]):
+        if (date := DATE.search(text)) and _cue("imprint").search(text[date.end():date.end() + 6]):
             return [("catalog_signed", paragraph.start + date.start(), paragraph.start + date.end(), paragraph.id)]
     return []
 

@@ -75,10 +75,6 @@ class ChatTab:
         self.asked = [self.question.submit(self.ask, **chat_io),  # chats_ui saves each answer after them
                       self.chatbot.example_select(example_text, None, self.question, **private).then(
                           self.ask, **chat_io)]
-        self.clear.click(lambda: ([], sources_html(None, words), [], "", gr.update(visible=False), None,
-                                  gr.update(visible=False)),
-                         outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
-                         cancels=self.asked, **private)  # an answer still streaming must not refill the chat
         self.chatbot.clear(lambda: (sources_html(None, words), [], gr.update(visible=False), None,
                                     gr.update(visible=False)),
                            outputs=[self.sources, self.turns, *below], **private)
@@ -90,6 +86,10 @@ class ChatTab:
         self.asked.append(self.drop.click(self.dropped, [self.retry], [self.office_filter, self.year_filter,
                                                                        self.phase_filter, self.question],
                                           **private).then(self.ask, **chat_io))
+        self.clear.click(lambda: ([], sources_html(None, words), [], "", gr.update(visible=False), None,
+                                  gr.update(visible=False)),
+                         outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
+                         cancels=self.asked, **private)  # an answer still streaming must not refill the chat
 
     # --- handlers -------------------------------------------------------------------------------
     def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str,

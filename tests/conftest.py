@@ -37,6 +37,29 @@ def make_settings(tmp: Path, **overrides) -> Settings:
                              **overrides)
 
 
+def lexical_world_of(tmp: Path, keep: tuple[str, ...] = (TIEXI,), built: bool = True) -> tuple[Settings, Index]:
+    """A small world of the seed reports in ``keep`` with BM25 only (no embedding model): fast to
+    build. ``built``: ingested (False: an index folder that a first start must build)."""
+    settings = make_settings(tmp, embedding_model="none")
+    for path in settings.corpus_dir.glob("*.txt"):
+        if path.stem not in keep:
+            path.unlink()
+    index = Index(settings, make_embedder(settings))
+    if built:
+        ingest(index)
+    return settings, index
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server this test started; kill it when it does not exit in ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class CountingEmbedder(Embedder):
     """The real model, counting the texts it embeds."""
 
@@ -126,11 +149,7 @@ def app_process(log_path: Path, ready: bool = True, **env: str):
         print(f"\napp served after {time.perf_counter() - started:.1f} s")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
@@ -165,9 +184,4 @@ def chroma_url(tmp_path_factory):
             time.sleep(0.2)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, timeout=15)

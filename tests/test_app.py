@@ -7,7 +7,6 @@ answer text is printed (run with -s to see it)."""
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.request
@@ -17,11 +16,9 @@ import pytest
 
 from assistant.documents import Answer, Citation
 from assistant.documents import Paragraph, Report, Section
-from assistant.embeddings import make_embedder
 from assistant.errors import UnsupportedFileError
 from assistant.export import COLUMNS, headers
 from assistant.export import shown_rows as exported_rows
-from assistant.index import Index
 from assistant.labels import EN, ZH
 from assistant.library import add_report, remove_report
 from assistant.render import answer_html, esc, mark_in_passage, sources_html, target_period, target_rows, \
@@ -29,7 +26,7 @@ from assistant.render import answer_html, esc, mark_in_passage, sources_html, ta
 from assistant.viewer import not_found_page, source_page
 from assistant.targets import Target, all_targets, filter_targets
 from assistant.ingest import ingest
-from conftest import HAIXI, KAIYUAN, TIEXI, app_server, make_settings
+from conftest import lexical_world_of, HAIXI, KAIYUAN, TIEXI, app_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -524,11 +521,7 @@ def test_every_topic_and_kind_of_the_reports_has_a_label(built):
 @pytest.fixture
 def lexical_world(tmp_path):
     """A small world with BM25 only (no embedding model): fast to build."""
-    settings = make_settings(tmp_path, embedding_model="none")
-    for path in settings.corpus_dir.glob("*.txt"):
-        if path.stem != TIEXI:
-            path.unlink()
-    return settings, Index(settings, make_embedder(settings))
+    return lexical_world_of(tmp_path, built=False)
 
 
 def test_first_start_builds_the_index(lexical_world):

@@ -32,7 +32,7 @@ from assistant.errors import ReportExistsError, UnsupportedFileError, UploadOuts
 from assistant.ingest import ingest
 from assistant.library import add_report, check_uploaded, drop_incoming, list_removed, remove_report, \
     restore_report
-from conftest import KAIYUAN, TIEXI, app_server, make_settings
+from conftest import lexical_world_of, KAIYUAN, TIEXI, app_server
 
 SECRET = "内部资料：秘密街道2024年工作计划。一、全年招商引资目标99亿元。\n"
 AUTH = ("staff", "correct horse battery")
@@ -393,16 +393,7 @@ def test_nothing_of_the_corpus_before_login(locked_app):
 @pytest.fixture
 def lexical_world(tmp_path):
     """A small world with BM25 only (no embedding model): fast to build."""
-    from assistant.embeddings import make_embedder
-    from assistant.index import Index
-
-    settings = make_settings(tmp_path, embedding_model="none")
-    for path in settings.corpus_dir.glob("*.txt"):
-        if path.stem != TIEXI:
-            path.unlink()
-    index = Index(settings, make_embedder(settings))
-    ingest(index)
-    return settings, index
+    return lexical_world_of(tmp_path)
 
 
 def test_an_unreadable_file_keeps_its_name_in_every_error(lexical_world, tmp_path):

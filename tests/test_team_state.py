@@ -26,12 +26,11 @@ from assistant.errors import BadRoleError, LastAdminError, NoKeyFactsError, NotA
     UnknownFeedbackError, UserExistsError, UserNameError, WeakPasswordError
 from assistant.export import export_rows, write_xlsx
 from assistant.footnotes import plain_text
-from assistant.ingest import ingest
 from assistant.labels import ZH
 from assistant.library import add_report, list_removed, remove_report, restore_report
 from assistant.settings import Settings
 from assistant.worddoc import conversation_docx
-from conftest import KAIYUAN, TIEXI, make_settings
+from conftest import KAIYUAN, TIEXI, lexical_world_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -194,16 +193,7 @@ def test_who_a_request_is_open_single_admin_or_account(db, tmp_path):
 @pytest.fixture
 def lexical_world(tmp_path):
     """A small world with BM25 only (no embedding model): fast to build."""
-    from assistant.embeddings import make_embedder
-    from assistant.index import Index
-
-    settings = make_settings(tmp_path, embedding_model="none")
-    for path in settings.corpus_dir.glob("*.txt"):
-        if path.stem not in (TIEXI, KAIYUAN):
-            path.unlink()
-    index = Index(settings, make_embedder(settings))
-    ingest(index)
-    return settings, index
+    return lexical_world_of(tmp_path, keep=(TIEXI, KAIYUAN))
 
 
 def test_report_changes_are_checked_against_the_role_and_office_then_audited(lexical_world, tmp_path):
