@@ -53,12 +53,13 @@ class ChatsPanel:
         chat, private = self.ui.chat, dict(api_visibility=PRIVATE)
         shown = [chat.chatbot, chat.sources, chat.turns, chat.question, self.state, self.docx, self.delete]
         below = [chat.drop, chat.retry, chat.reason_row]  # the last answer's offers under the chat: closed
-        for asked in chat.asked:
-            asked.then(self.saved, [chat.chatbot, chat.turns, self.state],
-                       [chat.chatbot, self.state, self.list, self.docx, self.delete], **private)
+        saves = [asked.then(self.saved, [chat.chatbot, chat.turns, self.state],
+                            [chat.chatbot, self.state, self.list, self.docx, self.delete], **private)
+                 for asked in chat.asked]
         self.list.input(self.reopen, [self.list], [*shown, *below], **private)
         self.new.click(self.new_chat, None, [*shown, self.list, *below], **private)
-        chat.clear.click(self.new_chat, None, [*shown, self.list, *below], **private)
+        chat.clear.click(self.new_chat, None, [*shown, self.list, *below], cancels=saves,
+                         **private)  # a save still to come would put the cleared answer back
         self.delete.click(self.on_delete, [self.state], [*shown, self.list, *below], **private)
         demo.load(self.on_load, None, [self.who, self.list], **private)
 
