@@ -206,10 +206,10 @@ def test_a_thumbs_down_with_a_comment_becomes_an_eval_item_that_the_eval_scores(
     assert (vote.user, vote.comment, vote.question) == ("reader", "应写明这是全年目标", QUESTION)
     page.locator("#r-pick input").click()
     page.get_by_role("option", name=f"#{vote.id} ", exact=False).click()
-    page.locator("#r-facts textarea").fill("7亿元 | 7亿")
-    page.locator("#r-support input").click()
+    page.locator("#r-support input").click()  # its choices come with the pick's answer, which also empties the facts
     page.get_by_role("option", name="7亿元", exact=False).first.click()
     page.locator("body").click(position={"x": 5, "y": 5})
+    page.locator("#r-facts textarea").fill("7亿元 | 7亿")
     page.locator("#r-add").click()
     page.locator("#review-table", has_text=f"fb-{vote.id}").wait_for()
     page.context.close()
