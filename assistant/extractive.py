@@ -32,8 +32,10 @@ class Sentence:
     coverage: float = 0.0
     has_number: bool = False
     placeholder: bool = False
+    before: str = ""  # the sentence before, when this one goes on about what it named (search form)
 
 
+UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
 
 
@@ -53,7 +55,11 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
             display = re.sub(r"\s*\n\s*", "", raw).strip()
             if len(display) < 4:
                 continue
-            out.append(Sentence(hit, rank, s, e, display, search_form(display, report.uses_d_for_dang)))
+            sentence = Sentence(hit, rank, s, e, display, search_form(display, report.uses_d_for_dang))
+            previous = out[-1] if out and out[-1].hit is hit else None
+            if previous and "\n" not in report.text[previous.end:s] and vocab.pattern("answers", "continuation_pattern").search(display):
+                sentence.before = previous.search + " " + previous.before  # 该项目…。该项目…: back to what named it
+            out.append(sentence)
     return out
 
 
@@ -101,6 +107,15 @@ class Terms:
 def key_terms(index: Index, query: Query) -> Terms:
     groups = query_groups(query)
     weights = [max(_weight(index, query, t) for t in group) for group in groups]
+    # A word no passage uses (单子 for 清单, 年轻人 for 青年) has no document frequency to weigh it by:
+    # asked of one office's report, it is most likely the asker's word for one the report uses, and
+    # counts as much as the rarest word of the question that the reports do use, not more, and still
+    # as a rare word. (Asked across the reports, a word none uses is what none of them speaks of.)
+    unseen = index.idf("\uffff")
+    seen = [w for g, w in zip(groups, weights) if w and not all(index.idf(t) >= unseen for t in g)]
+    if seen and query.offices and not query.cross:
+        cap = max(max(seen), UNSEEN_FLOOR * unseen)
+        weights = [min(w, cap) if all(index.idf(t) >= unseen for t in g) else w for g, w in zip(groups, weights)]
     # sub-words of the question's own terms count a little (低保户 asked, 在册低保81户 written); those
     # of words added as synonyms do not (生产 of 生产总值 is in every 安全生产)
     # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)
@@ -132,7 +147,8 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
     groups, weights = terms.groups, terms.weights
     for sentence in sentences:
         problems_here = query.problems and sentence.hit.chunk.role == "problems"
-        sentence.coverage = terms.coverage(sentence.search, search_form(sentence.hit.chunk.section), problems_here)
+        context = search_form(sentence.hit.chunk.section) + " " + sentence.before
+        sentence.coverage = terms.coverage(sentence.search, context, problems_here)
         sentence.has_number = states_figure(sentence.search, query)
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)

@@ -198,6 +198,7 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
     generic = frozenset(vocab.words("query", "generic_terms"))
     for word, weight in _weighted_words(source, tokenizer):
         if word in generic or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
+                or cue("question_form").search(word) \
                 or re.search(r"(街道|办事处|镇街|街镇|乡镇)$", word):  # 各街道, 哪些街道: who is asked, not what about
             continue
         weights[word] = max(weights.get(word, 0.0), 1.0 if lang == "en" else weight)
