@@ -126,7 +126,10 @@ class Assistant:
                 return condense_with_llm(self.settings, question, history)
             except LLMError as e:
                 log.warning("%s; condensing by rules", e)
-        return condense(question, history, self.offices(), self.index.tokenizer)
+        return condense(question, history, self.offices(), self.index.tokenizer, years_of=self._years_of)
+
+    def _years_of(self, office: str) -> set[int]:
+        return {y for r in self.index.reports() if r.office == office for y in r.years}
 
     def _understand(self, state: dict) -> Query:
         return self.understand(state["standalone"], state["filters"])

@@ -88,18 +88,51 @@ def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
 
 
 def condense(question: str, history: list[str], offices: list[str], tokenizer: Tokenizer | None = None,
-             is_catalog=lambda query: False) -> str:
+             is_catalog=lambda query: False, years_of=None) -> str:
     """The question as it is meant, read with ``history`` (the earlier questions, each as it was
-    understood): unchanged when it stands alone, else completed from the previous one."""
+    understood): unchanged when it stands alone, else completed from the previous one.
+    ``years_of(office)``: the years an office's reports cover; a year the previous question named
+    is not carried to an office none of whose reports covers it (开元 2023, then 那辽西呢 of a
+    2024-only report: asked of 辽西's report, which says which year it covers)."""
     if not history:
         return question
     now = read(question, offices, tokenizer)
     if stands_alone(now, is_catalog(now.query)):
         return question
     before = read(history[-1], offices, tokenizer)
-    if now.topic:
+    if years_of and now.query.offices and not now.query.years and before.query.years and not any(
+            y in years_of(o) for o in now.query.offices for y in before.query.years):
+        previous = _without_years(history[-1])
+        before = read(previous, offices, tokenizer)
+    else:
+        previous = history[-1]
+    aspects = set(vocab.words("conversation", "aspect_words"))
+    if now.topic and not all(w in aspects for w in now.topic):
         return _own_topic(question, now, before)
-    return _swapped(history[-1], now, before)
+    q = now.query
+    if now.rest and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
+        return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
+    return _swapped(previous, now, before)
+
+
+def _aspect_of(previous: str, now: Reading, before: Reading, aspects: set[str]) -> str:
+    """The previous question's topic, measured as this one asks (限上零售额是多少 + 增速呢 ->
+    限上零售额增速是多少; 领取待遇多少人次 + 一共领了多少钱 -> 领取待遇一共领了多少钱)."""
+    folded = fold(previous)
+    text = previous if len(folded) == len(previous) else folded
+    generic = set(vocab.words("query", "generic_terms"))
+    ends = [m.end() for word in before.topic if word not in generic and word not in aspects
+            for m in re.finditer(re.escape(word), folded)]
+    if not ends:
+        return f"{previous.rstrip('？?。 ')}，{now.rest}"
+    end = max(ends)
+    tail = "" if now.asks else re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1",
+                                      text[end:])
+    return text[:end] + now.rest + tail
+
+
+def _without_years(text: str) -> str:
+    return re.sub(r"\s*(?:\bin\s+)?(?:19|20)\d{2}\s*年?度?", "", text).strip()
 
 
 def _own_topic(question: str, now: Reading, before: Reading) -> str:
@@ -113,6 +146,8 @@ def _own_topic(question: str, now: Reading, before: Reading) -> str:
     years = q.years or _shifted_years(now, prev)
     half = q.half or ("" if HALF_WORDS.search(q.text) else prev.half)
     text = _cue("trail").sub("", _cue("lead").sub("", question.strip())).strip(" ，,")
+    if not q.years and prev.years and years != list(prev.years):  # 去年引进了几个: the year it names, written out
+        text = _cue("year_before").sub("", _cue("year_after").sub("", text)).strip(" ，,")
     if q.lang == "en":
         context = ", ".join([*(english_name(o) for o in offices), *(str(y) for y in years if str(y) not in text),
                              *([{"H1": "first half", "H2": "second half"}[half]] if half and not q.half else [])])
@@ -137,8 +172,8 @@ def _topic_swapped(before: Reading, now: Reading) -> str:
     if not spans:
         return f"{text}（{now.rest}）"
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    tail = re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1", text[end:])
-    return _with_context(text[:start], now) + now.rest + tail
+    unit = rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})"  # (多少公里农村公路: before it too)
+    return _with_context(re.sub(unit, r"\1", text[:start]), now) + now.rest + re.sub(unit, r"\1", text[end:])
 
 
 def _with_context(head: str, now: Reading) -> str:

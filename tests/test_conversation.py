@@ -45,6 +45,23 @@ def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
     assert "辽西街道上半年清理了多少台僵尸车" in answer.read_as  # the reading is shown: 按「…」理解
 
 
+def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(assistant):
+    cases = [
+        # 去年 after a question about 2024 is 2023, written out
+        ("去年新增了几个固投项目？", ["开元街道2024年初步报送了几个在建项目？"], "开元街道2023年新增了几个固投项目"),
+        # 辽西's one report covers 2024: the 2023 of the question before is not carried to it
+        ("那辽西呢？", ["开元街道2023年排查了多少处道路安全隐患？"], "辽西街道排查了多少处道路安全隐患？"),
+        # a measure of the topic before (增速, 一共多少钱) is asked of that topic
+        ("增速呢？", ["开元街道2023年限上商贸零售额是多少？"], "开元街道2023年限上商贸零售额增速是多少？"),
+        ("一共领了多少钱？", ["海西街道领取待遇的多少人次"], "海西街道领取待遇一共领了多少钱"),
+        ("开元嘞？", ["海西街道2023年排查了多少家液化气罐？"], "开元街道2023年排查了多少家液化气罐？"),  # 嘞 = 呢
+    ]
+    for question, history, meant in cases:
+        assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
+    money = assistant.ask("一共领了多少钱？", history=["海西街道领取待遇的多少人次"])
+    assert money.status == "not_found" and "XX" in money.answer  # the report writes the amount as XX元
+
+
 def test_a_comparison_follow_up_asks_of_both_offices(assistant):
     meant = assistant.meant("和开元比哪个多？", ["海西街道临时救助了多少人？"])
     assert "海西街道" in meant and "开元街道" in meant and "临时救助" in meant
