@@ -21,8 +21,8 @@ from langchain_core.runnables import RunnableBranch, RunnableGenerator, Runnable
 
 from .catalog import CatalogAnswerer
 from .comparison import ComparisonAnswerer
-from .conversation import clean_question, condense, read, stands_alone
-from .documents import Answer, Citation, cite, Filters
+from .conversation import clean_question, condense, questions_in, read, stands_alone
+from .documents import Answer, Citation, cite, Filters, joined
 from .embeddings import make_embedder
 from .errors import LLMError
 from .extractive import ExtractiveAnswerer
@@ -59,13 +59,26 @@ class Assistant:
                filters: Filters = Filters()) -> Iterator[Answer]:
         """Answers growing as text arrives; the last one is complete and verified."""
         started = time.perf_counter()
-        inputs = {"question": clean_question(question, self.settings.max_question_chars),
-                  "history": history or [], "filters": filters}
-        held = None
-        for answer in self.chain.stream(inputs):
-            if held is not None:
-                yield held
-            held = answer
+        question = clean_question(question, self.settings.max_question_chars)
+        parts = questions_in(question)
+        if len(parts) > 1 and self.catalog.accepts(self.understand(question)):
+            parts = [question]  # 哪天印发的？文号是什么？: the report's record answers all it asks at once
+        if len(parts) > 1:  # 什么时候开工？什么时候竣工？: each asked in turn, as a chat would, one answer
+            read: list[str] = list(history or [])
+            answers = []
+            for part in parts:
+                answers.append(self.chain.invoke({"question": part, "history": read, "filters": filters}))
+                read.append(answers[-1].standalone_question or part)
+            held = joined(question, answers)
+            if any(a.status == "not_found" for a in answers):  # a part alone found nothing: the whole
+                whole = self.chain.invoke({"question": question, "history": history or [], "filters": filters})
+                held = whole if whole.status == "answered" else held  # may (one sentence answers both)
+        else:
+            held = None
+            for answer in self.chain.stream({"question": question, "history": history or [], "filters": filters}):
+                if held is not None:
+                    yield held
+                held = answer
         held.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 1)
         yield held
 

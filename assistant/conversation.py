@@ -32,6 +32,15 @@ def clean_question(question: str, limit: int = 1000) -> str:
     return question
 
 
+def questions_in(question: str) -> list[str]:
+    """The questions one message asks one after another (云锦产业园二期什么时候开工？要求什么时候
+    竣工投用？): each a question of its own, with a question word; else the message as one."""
+    parts = [p.strip(" ，,") for p in re.split(r"(?<=[？?])\s*", question.strip()) if p.strip(" ，,？?")]
+    if len(parts) < 2 or not all(len(re.sub(r"[\W_]", "", p)) >= 3 and _cue("asking").search(p) for p in parts):
+        return [question]
+    return parts
+
+
 def _cue(name: str) -> re.Pattern:
     return vocab.pattern("conversation", f"{name}_pattern", re.I)
 

@@ -4,6 +4,7 @@ always point into ``Report.text``, the text as read from the file."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Iterator
@@ -270,3 +271,22 @@ class Answer:
     def __add__(self, later: "Answer") -> "Answer":
         """A streamed answer's chunks are each the whole answer so far: the later one wins."""
         return later
+
+
+def joined(question: str, answers: list[Answer]) -> Answer:
+    """One answer to a message that asks several questions: each part's answer under its question,
+    the citation markers numbered on through the whole (the second part's [1] becomes [3])."""
+    texts, citations, closest = [], [], []
+    for answer in answers:
+        offset = len(citations)
+        texts.append(f"**{answer.question}**\n" + re.sub(r"\[(\d+)\]", lambda m: f"[{int(m[1]) + offset}]",
+                                                            answer.answer))
+        citations += [dataclasses.replace(c, n=c.n + offset) for c in answer.citations]
+        closest += answer.closest
+    answered = [a for a in answers if a.status == "answered"]
+    return Answer(question=question, answer="\n\n".join(texts), status="answered" if answered else "not_found",
+                  citations=citations, unsupported_numbers=[n for a in answers for n in a.unsupported_numbers],
+                  standalone_question="？".join(a.standalone_question.rstrip("？?") for a in answers) + "？",
+                  mode=answers[0].mode, notice=next((a.notice for a in answers if a.notice), ""),
+                  read_as="；".join(a.read_as for a in answers if a.read_as), closest=closest,
+                  filtered_out=sorted({f for a in answers for f in a.filtered_out}))

@@ -36,6 +36,7 @@ class Sentence:
 
 
 UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
+ITEM_LABEL_MAX = 32  # 第一项:校舍维修建设及设施设备提升工程。: an item's title, read as a heading of what follows
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
 
 
@@ -50,17 +51,29 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
                 merged[-1] = (merged[-1][0], e)
             else:
                 merged.append((s, e))
+        label = ""  # the item label the sentences below belong to (第一项:校舍维修建设工程。)
         for s, e in merged:
             raw = PAYWALL.sub("", report.text[s:e])
             display = re.sub(r"\s*\n\s*", "", raw).strip()
             if len(display) < 4:
                 continue
             sentence = Sentence(hit, rank, s, e, display, search_form(display, report.uses_d_for_dang))
-            previous = out[-1] if out and out[-1].hit is hit else None
-            if previous and "\n" not in report.text[previous.end:s] and vocab.pattern("answers", "continuation_pattern").search(display):
-                sentence.before = previous.search + " " + previous.before  # 该项目…。该项目…: back to what named it
+            if len(display) <= ITEM_LABEL_MAX and vocab.pattern("answers", "item_label_pattern").search(display):
+                label = sentence.search
+            else:
+                sentence.before = label + " " + _continued(out[-1] if out and out[-1].hit is hit else None,
+                                                           sentence, report.text)
             out.append(sentence)
     return out
+
+
+def _continued(previous: Sentence | None, sentence: Sentence, text: str) -> str:
+    """The sentence before, when this one goes on about what it named (该项目…。该项目…: back to
+    the one that named it), in the same paragraph."""
+    if previous and "\n" not in text[previous.end:sentence.start] and \
+            vocab.pattern("answers", "continuation_pattern").search(sentence.text):
+        return previous.search + " " + previous.before
+    return ""
 
 
 @dataclass

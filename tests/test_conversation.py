@@ -6,6 +6,7 @@ without which the reports answer, and links the nearest passages."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -60,6 +61,21 @@ def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(as
         assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
     money = assistant.ask("一共领了多少钱？", history=["海西街道领取待遇的多少人次"])
     assert money.status == "not_found" and "XX" in money.answer  # the report writes the amount as XX元
+
+
+def test_a_message_of_two_questions_answers_each_the_second_read_after_the_first(assistant):
+    from assistant.conversation import questions_in
+
+    assert questions_in("辽西街道上半年清理了多少吨垃圾？清理了多少台僵尸车？") == [
+        "辽西街道上半年清理了多少吨垃圾？", "清理了多少台僵尸车？"]
+    assert questions_in("铁西街道2024年招商引资目标是多少？") == ["铁西街道2024年招商引资目标是多少？"]
+    assert len(questions_in("真的吗？辽西街道清理了多少垃圾？")) == 1  # 真的吗 is no question of its own
+    answer = assistant.ask("辽西街道上半年清理了多少吨垃圾？清理了多少台僵尸车？")
+    assert answer.status == "answered" and "257吨" in answer.answer and "63台" in answer.answer
+    markers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)})
+    assert markers == [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    second = answer.answer[answer.answer.index("**清理了多少台僵尸车？**"):]
+    assert "63台" in second and "257吨" not in second.split("\n\n")[0]
 
 
 def test_a_comparison_follow_up_asks_of_both_offices(assistant):
