@@ -119,7 +119,7 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if now.topic and not all(w in aspects for w in now.topic):
         return _own_topic(question, now, before)
     q = now.query
-    if now.rest and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
+    if (now.topic or now.asks) and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
         return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
     return _swapped(previous, now, before)
 

@@ -53,7 +53,7 @@ def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(as
         # 辽西's one report covers 2024: the 2023 of the question before is not carried to it
         ("那辽西呢？", ["开元街道2023年排查了多少处道路安全隐患？"], "辽西街道排查了多少处道路安全隐患？"),
         # a measure of the topic before (增速, 一共多少钱) is asked of that topic
-        ("增速呢？", ["开元街道2023年限上商贸零售额是多少？"], "开元街道2023年限上商贸零售额增速是多少？"),
+        ("增长率是多少？", ["开元街道2023年限上商贸零售额是多少？"], "开元街道2023年限上商贸零售额增长率是多少"),
         ("一共领了多少钱？", ["海西街道领取待遇的多少人次"], "海西街道领取待遇一共领了多少钱"),
         ("开元嘞？", ["海西街道2023年排查了多少家液化气罐？"], "开元街道2023年排查了多少家液化气罐？"),  # 嘞 = 呢
     ]
