@@ -50,12 +50,17 @@ def render_extractive(query: Query, citations: list[Citation], chosen: list[Sent
         lines += _fact_lines(query, citations, chosen, terms)
     if say(lang, "answer_lead"):
         lines += ["", say(lang, "answer_lead")] if lines else [say(lang, "answer_lead")]
-    current = None
+    current, heading = None, None
+    grouped = query.problems or query.asks_list  # 哪几方面的问题: the aspects are the sub-headings
     for citation, sentence in zip(citations, chosen):
         if citation.report_id != current:
-            current = citation.report_id
+            current, heading = citation.report_id, None
             lines.append("")
             lines.append(say(lang, "answer_report", title=citation.title, office=citation.office))
+        path = [p.strip() for p in sentence.hit.chunk.section.split("›") if p.strip()]
+        if grouped and len(path) >= 2 and path[-1] != heading:
+            heading = path[-1]
+            lines.append(say(lang, "answer_subheading", heading=heading))
         lines.append(say(lang, "answer_item", text=sentence.text, n=citation.n))
     if any(s.placeholder for s in chosen):
         lines.append("")
