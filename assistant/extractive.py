@@ -33,10 +33,13 @@ class Sentence:
     has_number: bool = False
     placeholder: bool = False
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
+    intro: str = ""  # of an item of a series (二是…), what introduced the series (还存在一些不足:一是…)
 
 
 UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
 ITEM_LABEL_MAX = 32  # 第一项:校舍维修建设及设施设备提升工程。: an item's title, read as a heading of what follows
+SERIES_START = re.compile(r"(?:^|[:：,，;；。])\s*一是")  # 还存在一些不足:一是…
+SERIES_ITEM = re.compile(r"^[二三四五六七八九十]是")  # 二是…, 三是…: the items after it
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
 
 
@@ -52,17 +55,23 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
             else:
                 merged.append((s, e))
         label = ""  # the item label the sentences below belong to (第一项:校舍维修建设工程。)
+        intro = ""  # what the series of items (一是…二是…) in this passage is of
         for s, e in merged:
             raw = PAYWALL.sub("", report.text[s:e])
             display = re.sub(r"\s*\n\s*", "", raw).strip()
             if len(display) < 4:
                 continue
             sentence = Sentence(hit, rank, s, e, display, search_form(display, report.uses_d_for_dang))
+            first = SERIES_START.search(sentence.search)
+            if first:
+                intro = sentence.search[:first.start()]
+            elif SERIES_ITEM.match(sentence.search):
+                sentence.intro = intro
             if len(display) <= ITEM_LABEL_MAX and vocab.pattern("answers", "item_label_pattern").search(display):
                 label = sentence.search
             else:
-                sentence.before = label + " " + _continued(out[-1] if out and out[-1].hit is hit else None,
-                                                           sentence, report.text)
+                sentence.before = " ".join([label, sentence.intro, _continued(
+                    out[-1] if out and out[-1].hit is hit else None, sentence, report.text)])
             out.append(sentence)
     return out
 
@@ -159,7 +168,8 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
     terms = key_terms(index, query)
     groups, weights = terms.groups, terms.weights
     for sentence in sentences:
-        problems_here = query.problems and sentence.hit.chunk.role == "problems"
+        problems_here = query.problems and (sentence.hit.chunk.role == "problems" or bool(
+            vocab.pattern("answers", "problem_words").search(sentence.intro)))  # 存在一些不足:一是… 二是…
         context = search_form(sentence.hit.chunk.section) + " " + sentence.before
         sentence.coverage = terms.coverage(sentence.search, context, problems_here)
         sentence.has_number = states_figure(sentence.search, query)
