@@ -34,11 +34,12 @@ class Sentence:
     placeholder: bool = False
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
     intro: str = ""  # of an item of a series (二是…), what introduced the series (还存在一些不足:一是…)
+    title: bool = False  # an item's title (第一项:…工程。): it names the item, it states nothing of it
 
 
 UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
 ITEM_LABEL_MAX = 32  # 第一项:校舍维修建设及设施设备提升工程。: an item's title, read as a heading of what follows
-SERIES_START = re.compile(r"(?:^|[:：,，;；。])\s*一是")  # 还存在一些不足:一是…
+SERIES_START = re.compile(r"(?<![统唯之单万])一是")  # 还存在一些不足:一是…, 存在的不足一是… (not 统一是)
 SERIES_ITEM = re.compile(r"^[二三四五六七八九十]是")  # 二是…, 三是…: the items after it
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
 
@@ -67,13 +68,21 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
                 intro = sentence.search[:first.start()]
             elif SERIES_ITEM.match(sentence.search):
                 sentence.intro = intro
-            if len(display) <= ITEM_LABEL_MAX and vocab.pattern("answers", "item_label_pattern").search(display):
-                label = sentence.search
+            if _is_title(display):
+                label, sentence.title = sentence.search, True
             else:
                 sentence.before = " ".join([label, sentence.intro, _continued(
                     out[-1] if out and out[-1].hit is hit else None, sentence, report.text)])
             out.append(sentence)
     return out
+
+
+def _is_title(display: str) -> bool:
+    """第一项:校舍维修建设及设施设备提升工程。: a short numbered sentence of its own that states no
+    figure (not （2）加装电梯27部；, not 二是创建党建品牌。街道已打造6个…)."""
+    return (len(display) <= ITEM_LABEL_MAX and bool(vocab.pattern("answers", "item_label_pattern").search(display))
+            and not re.search(r"[。；;！!？?].", display) and not re.search(r"\d", display[2:])
+            and not display.endswith(("；", ";", "，", ",")))
 
 
 def _continued(previous: Sentence | None, sentence: Sentence, text: str) -> str:
@@ -220,7 +229,8 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         return (s.coverage + (settings.number_bonus if query.quantity and s.has_number else 0.0)
                 - settings.rank_penalty * s.rank)
 
-    passing = [s for s in sentences if s.coverage >= settings.min_coverage and in_period(query, s)]
+    passing = [s for s in sentences if s.coverage >= settings.min_coverage and in_period(query, s)
+               and (not s.title or query.asks_list or query.problems)]  # a title answers 有哪些 only
     if not passing:
         return []
     if query.strict_quantity:

@@ -173,3 +173,28 @@ def test_a_money_comparison_keeps_amounts_in_yi_and_wan_yuan(assistant):
 def test_named_offices_compared_on_plan_and_result_each_get_their_own(assistant):
     answer = assistant.ask("铁西全年到位内资目标和辽西上半年到位资金各是多少？")
     assert "7亿元" in answer.answer and "1.62亿元" in answer.answer
+
+
+def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
+    """Ways reports write what a question asks, in a report made for the test: a series whose first
+    item names it (还存在一些不足：一是…), an item titled in a sentence of its own (第一项：…工程。)
+    whose figures follow in sentences of their own (该项目…), two questions in one message."""
+    from assistant.chain import Assistant
+    from assistant.ingest import ingest
+    from conftest import lexical_world_of
+
+    settings, index = lexical_world_of(tmp_path, keep=(TIEXI,), built=False)
+    (settings.corpus_dir / "桐林街道2023年工作总结.txt").write_text(
+        "桐林街道2023年工作总结\n\n一、2023年工作回顾\n\n"
+        "全年新建口袋公园3个。在肯定成绩的同时，我们也清醒地认识到还存在一些不足：一是桐林老街排水管网老化。"
+        "二是社区养老服务站点覆盖不全。三是青年志愿者队伍流失较多。\n\n"
+        "二、民生实事完成情况\n\n第一项：桐林小学操场翻新工程。\n包括跑道和看台改造。该项目总投资约86万元，"
+        "资金由街道负责。该项目已于8月25日完工并投入使用。\n\n第二项：老年食堂扩建工程。\n"
+        "该项目总投资约40万元。该项目已于11月完工。\n", encoding="utf-8")
+    ingest(index)
+    assistant = Assistant(settings, index)
+    shortcomings = assistant.ask("桐林街道还存在哪些不足？").answer
+    assert all(p in shortcomings for p in ("排水管网", "养老服务站点", "青年志愿者")), shortcomings
+    both = assistant.ask("桐林小学操场翻新工程总投资多少？什么时候完工？")
+    assert both.status == "answered" and "86万元" in both.answer and "8月25日" in both.answer, both.answer
+    assert "40万元" not in both.answer and "11月完工" not in both.answer  # the other item's figures
