@@ -158,8 +158,14 @@ def _own_topic(question: str, now: Reading, before: Reading) -> str:
     if not q.years and prev.years and years != list(prev.years):  # 去年引进了几个: the year it names, written out
         text = _cue("year_before").sub("", _cue("year_after").sub("", text)).strip(" ，,")
     if q.lang == "en":
+        # "And how many problems were found?" goes on about the thing asked before (its topic words
+        # come along); "What about employment?" turns to another
+        aspects = set(vocab.words("conversation", "aspect_words"))  # (and the growth rate? is of it too;
+        going_on = bool(re.match(r"\s*and\b", q.text, re.I)) and prev.lang == "en" and before.topic and (
+            now.asks or all(w in aspects for w in now.topic))  # and the living-hardship subsidy? is another)
         context = ", ".join([*(english_name(o) for o in offices), *(str(y) for y in years if str(y) not in text),
-                             *([{"H1": "first half", "H2": "second half"}[half]] if half and not q.half else [])])
+                             *([{"H1": "first half", "H2": "second half"}[half]] if half and not q.half else []),
+                             *([" ".join(before.topic)] if going_on else [])])
         return f"{context}: {text}?" if context else question
     prefix = "".join(o for o in offices if not any(a in text for a in office_aliases(o)))
     prefix += "".join(f"{y}年" for y in years if str(y) not in text)

@@ -59,6 +59,11 @@ def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(as
     ]
     for question, history, meant in cases:
         assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
+    # "And how many…?" goes on about what was asked before; "What about …?" turns to another thing
+    going_on = assistant.meant("And how many problems were found and fixed?", ["How many river patrols did Haixi do?"])
+    assert "river patrols" in going_on and "Haixi" in going_on, going_on
+    turning = assistant.meant("What about employment?", ["How many river patrols did Haixi do?"])
+    assert "river" not in turning, turning
     money = assistant.ask("一共领了多少钱？", history=["海西街道领取待遇的多少人次"])
     assert money.status == "not_found" and "XX" in money.answer  # the report writes the amount as XX元
 
