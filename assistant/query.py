@@ -67,11 +67,12 @@ def language(question: str) -> str:
     return "en" if latin > 2 * cjk and latin >= 4 else "zh" if cjk else "en"
 
 
-def _weighted_words(text: str, tokenizer: Tokenizer) -> list[tuple[str, float]]:
-    """Words of a question with the weight their part of speech gives them."""
+def _weighted_words(text: str, tokenizer: Tokenizer, every: bool = False) -> list[tuple[str, float]]:
+    """Words of a question with the weight their part of speech gives them (``every``: each word
+    counts, as the Chinese words an English question quotes do: "no-petition township" (无访乡镇))."""
     out = []
     for word, flag in tokenizer.tagged(text):
-        weight = POS_WEIGHT.get(flag, 0.0)
+        weight = 1.0 if every else POS_WEIGHT.get(flag, 0.0)
         if weight and len(word.strip()) > 1:
             out.append((word.lower(), weight))
     return out
@@ -90,12 +91,13 @@ def glossary() -> list[tuple[str, list[str]]]:
 
 def translate_groups(question: str) -> list[list[str]]:
     """For each English phrase of a question found in the glossary, its Chinese alternatives."""
-    words = re.sub(r"[^a-z0-9%\- ]+", " ", question.lower())
+    words = re.sub(r"[^a-z0-9% ]+", " ", question.lower().replace("-", " "))  # waste-sorting = waste sorting
     words = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                      for w in words.split())
     text = f" {words} "
     found: list[list[str]] = []
     for english, chinese in glossary():
+        english = english.replace("-", " ")
         english = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
                            for w in english.split())
         pattern = f" {english} "
@@ -196,7 +198,7 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
     weights: dict[str, float] = {}
     source = "，".join(extra) if lang == "en" else _without_names(folded, office_words)
     generic = frozenset(vocab.words("query", "generic_terms"))
-    for word, weight in _weighted_words(source, tokenizer):
+    for word, weight in _weighted_words(source, tokenizer, every=lang == "en"):
         if word in generic or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
                 or cue("question_form").search(word) \
                 or re.search(r"(街道|办事处|镇街|街镇|乡镇)$", word):  # 各街道, 哪些街道: who is asked, not what about
