@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from .documents import Citation
 from .figures import states_figure
 from .labels import say
-from .query import Query, english_name
+from .query import Query, english_name, office_aliases
 from .textnorm import search_form
 
 if TYPE_CHECKING:
@@ -56,7 +56,9 @@ def render_extractive(query: Query, citations: list[Citation], chosen: list[Sent
         if citation.report_id != current:
             current, heading = citation.report_id, None
             lines.append("")
-            lines.append(say(lang, "answer_report", title=citation.title, office=citation.office))
+            named = not citation.office or any(a in citation.title for a in office_aliases(citation.office)[-2:])
+            lines.append(say(lang, "answer_report" if named else "answer_report_of", title=citation.title,
+                             office=citation.office))
         path = [p.strip() for p in sentence.hit.chunk.section.split("›") if p.strip()]
         if grouped and len(path) >= 2 and path[-1] != heading:
             heading = path[-1]
