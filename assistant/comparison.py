@@ -14,12 +14,14 @@ from .labels import say
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
+from .textnorm import search_form
 from .targets import Target, folded_targets
 
 COMPARE_CUES = re.compile(r"各街道|各个街道|各办事处|各单位|各是|各为|各有|各自|分别|比较|对比|相比|哪边|哪个街道更|哪家|"
                           r"compare|comparison|each office|each sub-?district|the offices|across offices|"
                           r"versus|\bvs\b", re.I)
 MAX_ROWS_PER_OFFICE = 4  # a table cell per figure; more than a few per office is no longer a comparison
+OFF_METRIC = 0.7  # a figure whose metric names none of the question's words counts this much
 
 
 def is_comparison(query: Query) -> bool:
@@ -71,6 +73,8 @@ def comparison_table(index: Index, query: Query, settings: Settings) -> tuple[st
             continue  # "多少户" wants households, not the people beside them
         coverage = max(terms.coverage(folded.clause, folded.section),
                        0.75 * terms.coverage(folded.statement, folded.section))  # same sentence, other clause
+        if not mentions.search(search_form(target.metric)):
+            coverage *= OFF_METRIC  # 1600多名医务工作者、…党员志愿者: the figure counts another thing
         if coverage >= settings.min_coverage:
             rows.append((coverage, target))
     if not rows:
