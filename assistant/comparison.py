@@ -8,7 +8,7 @@ import re
 
 from .documents import Answer, Citation, cite
 from .extractive import key_terms
-from .figures import UNIT_SYNONYMS
+from .figures import UNIT_SYNONYMS, states_new
 from .index import Index
 from .labels import say
 from .query import Query
@@ -68,6 +68,8 @@ def comparison_table(index: Index, query: Query, settings: Settings) -> tuple[st
             continue
         if phase == "summary" and target.kind != "achieved":
             continue
+        if query.counts_new and not states_new(folded.statement, query):
+            continue  # 新发展了多少党员 counts the new ones, not 现有党员47人
         if query.units and not any(re.fullmatch(UNIT_SYNONYMS.get(u, re.escape(u)), target.unit)
                                    for u in query.units):
             continue  # "多少户" wants households, not the people beside them

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import vocab
 from .chunking import sentence_spans
 from .documents import Answer, Citation, cite
-from .figures import NUMERIC, has_unit, states_figure
+from .figures import NUMERIC, has_unit, states_figure, states_new
 from .leads import render_extractive
 from .index import Index
 from .labels import say
@@ -236,7 +236,8 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         return s.coverage >= (settings.unit_coverage if relaxed else settings.min_coverage)
 
     passing = [s for s in sentences if enough(s) and in_period(query, s)
-               and (not s.title or query.asks_list or query.problems)]  # a title answers 有哪些 only
+               and (not s.title or query.asks_list or query.problems)  # a title answers 有哪些 only
+               and (not query.counts_new or states_new(s.search, query))]
     if not passing:
         return []
     if query.strict_quantity:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from . import vocab
 from .query import Query
 
 CN_DIGITS = "零一二两三四五六七八九十百千万"
@@ -93,3 +94,13 @@ def states_figure(text: str, query: Query) -> bool:
     for stated in _stated(query.text):  # 临时救助27人，发了多少救助金: the 27 is the question's, not an answer
         figures = re.sub(rf"(?<![\d.]){re.escape(stated)}(?![\d.])", " ", figures)
     return bool(NUMERIC.search(figures)) and (not query.units or any(has_unit(text, u) for u in query.units))
+
+
+def states_new(text: str, query: Query) -> bool:
+    """``text`` (a search form) counts what was newly added, as a question of 新发展/新建… asks:
+    it holds the verb asked (发展党员26名) or another 新 count (新增, 新建), not only a stock."""
+    new = vocab.pattern("query", "new_count_pattern")
+    for clause in re.split(r"[。；;，,！!？?]", text):  # in the clause that names what is counted
+        if (query.counts_new in clause or new.search(clause)) and any(t in clause for t in query.terms):
+            return True
+    return False

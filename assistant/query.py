@@ -52,6 +52,7 @@ class Query:
     relative_year: tuple[str, int] | None = None  # 今年 / 去年 asked: (the word, its offset from the latest year)
     asks_list: bool = False  # asks for the items of something: 哪几项, 分别是, 有哪些
     expanded: set[str] = field(default_factory=set)  # terms added for the question's own (synonyms)
+    counts_new: str = ""  # asks how many were newly added (新发展党员, 新建食堂): the verb it asks with
 
 
 # A number of three or more digits that is not a year and carries no unit names something (the
@@ -221,7 +222,8 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
                  alternatives=[[t for t in group if t in weights] for group in alternatives],
                  strict_quantity=bool(cue("strict_quantity").search(folded)),
                  relative_year=(relative["word"], relative["offset"]) if relative and not years else None,
-                 asks_list=bool(cue("list_question").search(folded)), expanded=expanded)
+                 asks_list=bool(cue("list_question").search(folded)), expanded=expanded,
+                 counts_new=next((m[1] for m in [cue("new_count").search(folded)] if m), ""))
 
 
 def _without_names(folded: str, names: set[str]) -> str:
