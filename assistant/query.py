@@ -252,6 +252,9 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
         name = re.sub(r"(街道|办事处|镇|乡|社区)$", "", office)
         if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name):
             continue
+        at = folded.find(office) + len(office)
+        if folded[at:at + 1] in ("里", "上", "内", "中") and office.endswith(("乡", "镇")):
+            continue  # 企业找乡里反映: 乡里 (in the township) is a place word, 企业找乡 no name
         if office not in known and name not in known and not any(name in o for o in offices):
             unknown.append(office)
     if lang == "en":

@@ -202,3 +202,16 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
     new_members = assistant.ask("桐林街道2023年新发展了多少名党员？")
     assert new_members.status == "not_found" and "150" not in new_members.answer, new_members.answer
     assert "150名" in assistant.ask("桐林街道现有多少名党员？").answer
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("中都街道2024年招商引资目标是多少？", ["中都街道"]),
+    ("孙庙乡2024年企业找乡里反映的问题，一共办了多少条？", []),  # 乡里: in the township, no office 企业找乡
+    ("镇上今年新建了几个公园？", []),
+])
+def test_a_place_word_is_no_unknown_office(question, unknown):
+    from assistant.query import understand
+
+    query = understand(question, ["孙庙乡", "铁西街道"])
+    assert query.unknown_offices == unknown
+    assert "中都" not in query.terms and ("企业" in query.terms) == ("企业" in question)
