@@ -67,7 +67,8 @@ class Assistant:
             read: list[str] = list(history or [])
             answers = []
             for part in parts:
-                answers.append(self.chain.invoke({"question": part, "history": read, "filters": filters}))
+                answers.append(self.chain.invoke({"question": part, "history": read, "filters": filters,
+                                                  "same_message": bool(answers)}))
                 read.append(answers[-1].standalone_question or part)
             held = joined(question, answers)
             if any(a.status == "not_found" for a in answers):  # a part alone found nothing: the whole
@@ -139,7 +140,8 @@ class Assistant:
                 return condense_with_llm(self.settings, question, history)
             except LLMError as e:
                 log.warning("%s; condensing by rules", e)
-        return condense(question, history, self.offices(), self.index.tokenizer, years_of=self._years_of)
+        return condense(question, history, self.offices(), self.index.tokenizer, years_of=self._years_of,
+                        same_message=state.get("same_message", False))
 
     def _years_of(self, office: str) -> set[int]:
         return {y for r in self.index.reports() if r.office == office for y in r.years}

@@ -97,12 +97,14 @@ def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
 
 
 def condense(question: str, history: list[str], offices: list[str], tokenizer: Tokenizer | None = None,
-             is_catalog=lambda query: False, years_of=None) -> str:
+             is_catalog=lambda query: False, years_of=None, same_message: bool = False) -> str:
     """The question as it is meant, read with ``history`` (the earlier questions, each as it was
     understood): unchanged when it stands alone, else completed from the previous one.
     ``years_of(office)``: the years an office's reports cover; a year the previous question named
     is not carried to an office none of whose reports covers it (开元 2023, then 那辽西呢 of a
-    2024-only report: asked of 辽西's report, which says which year it covers)."""
+    2024-only report: asked of 辽西's report, which says which year it covers). ``same_message``:
+    the question is the second of one message (…什么时候开工？要求什么时候竣工投用？), whose
+    words are about the first one's subject."""
     if not history:
         return question
     now = read(question, offices, tokenizer)
@@ -116,9 +118,10 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     else:
         previous = history[-1]
     aspects = set(vocab.words("conversation", "aspect_words"))
-    if now.topic and not all(w in aspects for w in now.topic):
-        return _own_topic(question, now, before)
     q = now.query
+    of_before = same_message and q.lang == "zh" and not (q.offices or q.years or q.half)
+    if now.topic and not all(w in aspects for w in now.topic) and not of_before:
+        return _own_topic(question, now, before)
     if (now.topic or now.asks) and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
         return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
     return _swapped(previous, now, before)

@@ -242,6 +242,7 @@ def _build_tree(report: Report, lines: list[Line]) -> list[Section]:
 
     top: list[Section] = []
     stack: list[tuple[int, Section]] = []  # (rank, section); parts have rank -1
+    lone: dict[str, Line] = {}  # sections whose heading line was all heading
     for ln in lines:
         if ln.kind not in ("body", "heading", "part", "row"):
             continue
@@ -255,6 +256,7 @@ def _build_tree(report: Report, lines: list[Line]) -> list[Section]:
             (stack[-1][1].children if stack else top).append(section)
             stack.append((rank, section))
             if ln.kind == "part" or len(heading) >= len(PAYWALL.sub("", ln.text).strip()):
+                lone[section.id] = ln
                 continue  # a heading line with no body text of its own
         if not stack:  # text before the first heading: the preamble
             section = new_section(0, "", ln.start, [])
@@ -262,9 +264,22 @@ def _build_tree(report: Report, lines: list[Line]) -> list[Section]:
             stack.append((99, section))
         counter["p"] += 1
         stack[-1][1].paragraphs.append(Paragraph(f"p{counter['p']}", ln.start, ln.end, ln.text))
+    _keep_leaf_headings(top, lone, counter)
     for section in top:
         _close(section)
     return top
+
+
+def _keep_leaf_headings(sections: list[Section], lone: dict, counter: dict) -> None:
+    """A numbered line that heads nothing is text of its own ("（1）确保产业园二期于2025年9月底前
+    竣工投用，力争…。" between two more (n) lines): it is kept as its section's paragraph, so that
+    it is searched and cited like any other line."""
+    for section in sections:
+        if not section.paragraphs and not section.children and section.id in lone:
+            ln = lone[section.id]
+            counter["p"] += 1
+            section.paragraphs.append(Paragraph(f"p{counter['p']}", ln.start, ln.end, ln.text))
+        _keep_leaf_headings(section.children, lone, counter)
 
 
 def heading_text(line: str) -> str:

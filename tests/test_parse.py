@@ -169,3 +169,15 @@ def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
     with pytest.raises(UnsupportedFileError) as e:
         read_text(bomb)
     assert "bomb.docx" in str(e.value) and "zip bomb" in str(e.value)
+
+
+def test_a_numbered_line_that_heads_nothing_is_searched_and_cited_as_text():
+    # (1) and (3) are whole sentences on numbered lines with no text under them: they are the text
+    text = ("桐林街道2025年工作安排\n一、聚力产业转型\n1．抓好重点项目\n"
+            "（1）确保桐林产业园二期于2025年9月底前竣工投用，力争研发中心年内引进团队10个以上。\n"
+            "（2）全年计划实施重点项目16个\n年度计划投资21.5亿元。\n"
+            "（3）盘活闲置厂房4.8万平方米，引入文创业态\n2．强化招商引资\n全年力争新签约项目10个。\n")
+    report = parse_report(text, "tonglin", "tonglin.txt")
+    chunked = "\n".join(c.text for c in chunk_report(report, max_tokens=400))
+    assert "2025年9月底前竣工投用" in chunked and "4.8万平方米" in chunked and "年度计划投资21.5亿元" in chunked
+    assert "1．抓好重点项目" not in chunked  # a heading with lines under it stays a heading only
