@@ -118,6 +118,8 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     else:
         previous = history[-1]
     aspects = set(vocab.words("conversation", "aspect_words"))
+    if _cue("plan_switch").match(now.rest.strip(" ，,的")) and before.topic and now.query.lang == "zh":
+        return _plan_of(previous, now, before)
     q = now.query
     of_before = same_message and q.lang == "zh" and not (q.offices or q.years or q.half)
     if now.topic and not all(w in aspects for w in now.topic) and not of_before:
@@ -125,6 +127,22 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if (now.topic or now.asks) and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
         return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
     return _swapped(previous, now, before)
+
+
+def _plan_of(previous: str, now: Reading, before: Reading) -> str:
+    """计划呢？ after 开元街道2023年为非公企业解决了多少问题: 开元街道（2024年）为非公企业…的计划 —
+    the previous question's office and topic, in the plan; the year it names, else none (the
+    result's year is not the plan's)."""
+    folded = fold(previous)
+    text = previous if len(folded) == len(previous) else folded
+    generic = set(vocab.words("query", "generic_terms"))
+    ends = [m.end() for word in before.topic if word not in generic for m in re.finditer(re.escape(word), folded)]
+    head = _without_years(text[:max(ends)] if ends else text.rstrip("？?。 "))
+    offices = [o for o in before.query.offices if o not in head]
+    year = f"{now.query.years[0]}年" if now.query.years else ""
+    office = next((o for o in before.query.offices if o in head), "")
+    body = head[len(office):] if office and head.startswith(office) else head
+    return f"{''.join(offices)}{office}{year}{body}的计划"
 
 
 def _aspect_of(previous: str, now: Reading, before: Reading, aspects: set[str]) -> str:

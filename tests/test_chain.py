@@ -208,6 +208,7 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
     ("中都街道2024年招商引资目标是多少？", ["中都街道"]),
     ("孙庙乡2024年企业找乡里反映的问题，一共办了多少条？", []),  # 乡里: in the township, no office 企业找乡
     ("镇上今年新建了几个公园？", []),
+    ("How many items are on its list of sub-district powers?", []),  # "of sub-district": no office "of"
 ])
 def test_a_place_word_is_no_unknown_office(question, unknown):
     from assistant.query import understand

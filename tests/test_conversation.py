@@ -56,6 +56,8 @@ def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(as
         ("增长率是多少？", ["开元街道2023年限上商贸零售额是多少？"], "开元街道2023年限上商贸零售额增长率是多少"),
         ("一共领了多少钱？", ["海西街道领取待遇的多少人次"], "海西街道领取待遇一共领了多少钱"),
         ("开元嘞？", ["海西街道2023年排查了多少家液化气罐？"], "开元街道2023年排查了多少家液化气罐？"),  # 嘞 = 呢
+        # the plan of what was asked: not in the year of the result asked before
+        ("计划呢？", ["开元街道2023年为辖区非公企业解决了多少问题？"], "开元街道为辖区非公企业的计划"),
     ]
     for question, history, meant in cases:
         assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
