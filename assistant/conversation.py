@@ -200,6 +200,11 @@ def _topic_swapped(before: Reading, now: Reading) -> str:
     """The previous question with this one's topic in place of its own (规上工业总产值计划增长多少
     + 建筑业呢 -> 建筑业计划增长多少); the unit it counted in is dropped (建筑业 may count in 亿元)."""
     text = before.query.text
+    for group in vocab.data()["conversation"]["counterparts"]:  # 农村呢？ after 城镇低保…: only 城镇 goes
+        if now.rest in group:
+            other = next((w for w in sorted(group, key=len, reverse=True) if w != now.rest and w in text), None)
+            if other:
+                return text.replace(other, now.rest, 1)
     folded = fold(text)  # spans found in the folded form cut the text as typed, where folding kept
     text = text if len(folded) == len(text) else folded  # every character's place (it mostly does)
     generic = set(vocab.words("query", "generic_terms"))  # 计划 of 计划增长多少 asks, it is no topic
