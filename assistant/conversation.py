@@ -117,6 +117,12 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
         before = read(previous, offices, tokenizer)
     else:
         previous = history[-1]
+    shifts = _cue("year_before").search(fold(question)) or _cue("year_after").search(fold(question))
+    if shifts and years_of and not before.query.years and before.query.offices:  # 前一年呢？ of a question
+        covered = [y for o in before.query.offices for y in years_of(o)]  # that named no year: the year
+        if covered:  # its office's report is of, then the one before it
+            previous = _with_year(previous, max(covered), before.query.offices)
+            before = read(previous, offices, tokenizer)
     aspects = set(vocab.words("conversation", "aspect_words"))
     if _cue("plan_switch").match(now.rest.strip(" ，,的")) and before.topic and now.query.lang == "zh":
         return _plan_of(previous, now, before)
@@ -159,6 +165,15 @@ def _aspect_of(previous: str, now: Reading, before: Reading, aspects: set[str]) 
     tail = "" if now.asks else re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1",
                                       text[end:])
     return text[:end] + now.rest + tail
+
+
+def _with_year(text: str, year: int, offices: list[str]) -> str:
+    """``text`` with ``year`` written after the office it names (辽西街道上半年… -> 辽西街道2024年上半年…)."""
+    for alias in sorted({a for o in offices for a in office_aliases(o)}, key=len, reverse=True):
+        at = text.find(alias)
+        if at >= 0:
+            return text[:at + len(alias)] + f"{year}年" + text[at + len(alias):]
+    return f"{year}年{text}"
 
 
 def _without_years(text: str) -> str:

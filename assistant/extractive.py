@@ -35,6 +35,7 @@ class Sentence:
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
     intro: str = ""  # of an item of a series (二是…), what introduced the series (还存在一些不足:一是…)
     title: bool = False  # an item's title (第一项:…工程。): it names the item, it states nothing of it
+    frame: str = ""  # the clauses before it of one statement (1-11月…完成9545万元;<this>): their period is its own
 
 
 UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
@@ -68,6 +69,9 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
                 intro = sentence.search[:first.start()]
             elif SERIES_ITEM.match(sentence.search):
                 sentence.intro = intro
+            previous = out[-1] if out and out[-1].hit is hit else None
+            if previous and previous.text.endswith(("；", ";")) and "\n" not in report.text[previous.end:s]:
+                sentence.frame = previous.frame + " " + previous.search
             if _is_title(display):
                 label, sentence.title = sentence.search, True
             else:
@@ -282,6 +286,9 @@ def in_period(query: Query, s: Sentence) -> bool:
         return False
     if query.half and chunk.half and chunk.half != query.half and HALF_WORDS[query.half] not in s.search:
         return False
+    if WHOLE_YEAR.search(query.search_text) and "全年" not in s.search and (
+            PART_OF_YEAR.search(s.search) or PART_OF_YEAR.search(s.frame)):
+        return False  # 全年呢？ is not answered by 1-11月 or 上半年 figures
     if query.strict_quantity and query.phase and chunk.phase and chunk.phase != query.phase:
         cues = "target_words" if query.phase == "plan" else "achieved_words"
         return bool(vocab.pattern("answers", cues).search(s.search))
@@ -289,6 +296,8 @@ def in_period(query: Query, s: Sentence) -> bool:
 
 
 HALF_WORDS = {"H1": "上半年", "H2": "下半年"}
+WHOLE_YEAR = re.compile(r"全年|whole year|full year", re.I)
+PART_OF_YEAR = re.compile(r"\d+\s*[-—–~至到]\s*\d+\s*月|前[一二三]季度|[一二三四]季度|上半年|下半年|截至\d+月|截止\d+月")
 
 
 def make_citations(chosen: list[Sentence], index: Index) -> list[Citation]:

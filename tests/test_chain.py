@@ -186,7 +186,7 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
     settings, index = lexical_world_of(tmp_path, keep=(TIEXI,), built=False)
     (settings.corpus_dir / "桐林街道2023年工作总结.txt").write_text(
         "桐林街道2023年工作总结\n\n一、2023年工作回顾\n\n"
-        "全年新建口袋公园3个。街道现有党员150名。在肯定成绩的同时，我们也清醒地认识到还存在一些不足：一是桐林老街排水管网老化。"
+        "全年新建口袋公园3个。街道现有党员150名。1-11月一般公共预算总收入完成5120万元；税收收入完成3260万元。在肯定成绩的同时，我们也清醒地认识到还存在一些不足：一是桐林老街排水管网老化。"
         "二是社区养老服务站点覆盖不全。三是青年志愿者队伍流失较多。\n\n"
         "二、民生实事完成情况\n\n第一项：桐林小学操场翻新工程。\n包括跑道和看台改造。该项目总投资约86万元，"
         "资金由街道负责。该项目已于8月25日完工并投入使用。\n\n第二项：老年食堂扩建工程。\n"
@@ -202,6 +202,10 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
     new_members = assistant.ask("桐林街道2023年新发展了多少名党员？")
     assert new_members.status == "not_found" and "150" not in new_members.answer, new_members.answer
     assert "150名" in assistant.ask("桐林街道现有多少名党员？").answer
+    # a figure of part of the year (1-11月…；its next clause too) does not answer for the whole year
+    whole = assistant.ask("桐林街道2023年全年税收收入完成了多少？")
+    assert whole.status == "not_found" and "3260" not in whole.answer, whole.answer
+    assert "3260万元" in assistant.ask("桐林街道2023年税收收入完成了多少？").answer
 
 
 @pytest.mark.parametrize("question, unknown", [

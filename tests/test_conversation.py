@@ -57,6 +57,8 @@ def test_a_follow_up_reads_years_offices_and_measures_against_the_turn_before(as
         ("一共领了多少钱？", ["海西街道领取待遇的多少人次"], "海西街道领取待遇一共领了多少钱"),
         ("开元嘞？", ["海西街道2023年排查了多少家液化气罐？"], "开元街道2023年排查了多少家液化气罐？"),  # 嘞 = 呢
         ("农村呢？", ["辽西街道城镇低保今年发放了多少社会救助金？"], "辽西街道农村低保今年发放了多少社会救助金？"),
+        # 前一年 of a question that named no year: the year its office's report is of, minus one
+        ("前一年呢？", ["辽西街道上半年引进的4个省外投资项目都是什么？"], "辽西街道2023年上半年引进的4个省外投资项目都是什么？"),
         # the plan of what was asked: not in the year of the result asked before
         ("计划呢？", ["开元街道2023年为辖区非公企业解决了多少问题？"], "开元街道为辖区非公企业的计划"),
     ]
