@@ -135,15 +135,28 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     return _swapped(previous, now, before)
 
 
+def _topic_spans(previous: str, before: Reading, skip: frozenset[str] = frozenset()) -> tuple[str, list[tuple[int, int]]]:
+    """The previous question (folded where folding moved characters) and the spans of its topic
+    words in it, the question's own words (计划 of 计划增长多少 asks, it is no topic) and ``skip``
+    left out."""
+    folded = fold(previous)  # spans found in the folded form cut the text as typed, where folding kept
+    text = previous if len(folded) == len(previous) else folded  # every character's place (it mostly does)
+    generic = set(vocab.words("query", "generic_terms")) | skip
+    return text, [(m.start(), m.end()) for word in before.topic if word not in generic
+                  for m in re.finditer(re.escape(word), folded)]
+
+
+def _without_units(text: str) -> str:
+    """多少公里农村公路 -> 多少农村公路: the unit a replaced topic was counted in goes with it."""
+    return re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1", text)
+
+
 def _plan_of(previous: str, now: Reading, before: Reading) -> str:
     """计划呢？ after 开元街道2023年为非公企业解决了多少问题: 开元街道（2024年）为非公企业…的计划 —
     the previous question's office and topic, in the plan; the year it names, else none (the
     result's year is not the plan's)."""
-    folded = fold(previous)
-    text = previous if len(folded) == len(previous) else folded
-    generic = set(vocab.words("query", "generic_terms"))
-    ends = [m.end() for word in before.topic if word not in generic for m in re.finditer(re.escape(word), folded)]
-    head = _without_years(text[:max(ends)] if ends else text.rstrip("？?。 "))
+    text, spans = _topic_spans(previous, before)
+    head = _without_years(text[:max(e for _, e in spans)] if spans else text.rstrip("？?。 "))
     offices = [o for o in before.query.offices if o not in head]
     year = f"{now.query.years[0]}年" if now.query.years else ""
     office = next((o for o in before.query.offices if o in head), "")
@@ -154,17 +167,11 @@ def _plan_of(previous: str, now: Reading, before: Reading) -> str:
 def _aspect_of(previous: str, now: Reading, before: Reading, aspects: set[str]) -> str:
     """The previous question's topic, measured as this one asks (限上零售额是多少 + 增速呢 ->
     限上零售额增速是多少; 领取待遇多少人次 + 一共领了多少钱 -> 领取待遇一共领了多少钱)."""
-    folded = fold(previous)
-    text = previous if len(folded) == len(previous) else folded
-    generic = set(vocab.words("query", "generic_terms"))
-    ends = [m.end() for word in before.topic if word not in generic and word not in aspects
-            for m in re.finditer(re.escape(word), folded)]
-    if not ends:
+    text, spans = _topic_spans(previous, before, frozenset(aspects))
+    if not spans:
         return f"{previous.rstrip('？?。 ')}，{now.rest}"
-    end = max(ends)
-    tail = "" if now.asks else re.sub(rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})", r"\1",
-                                      text[end:])
-    return text[:end] + now.rest + tail
+    end = max(e for _, e in spans)
+    return text[:end] + now.rest + ("" if now.asks else _without_units(text[end:]))
 
 
 def _with_year(text: str, year: int, offices: list[str]) -> str:
@@ -220,16 +227,11 @@ def _topic_swapped(before: Reading, now: Reading) -> str:
             other = next((w for w in sorted(group, key=len, reverse=True) if w != now.rest and w in text), None)
             if other:
                 return text.replace(other, now.rest, 1)
-    folded = fold(text)  # spans found in the folded form cut the text as typed, where folding kept
-    text = text if len(folded) == len(text) else folded  # every character's place (it mostly does)
-    generic = set(vocab.words("query", "generic_terms"))  # 计划 of 计划增长多少 asks, it is no topic
-    spans = [(m.start(), m.end()) for word in before.topic if word not in generic
-             for m in re.finditer(re.escape(word), folded)]
+    text, spans = _topic_spans(text, before)
     if not spans:
         return f"{text}（{now.rest}）"
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    unit = rf"(多少|几)\s*(?:{vocab.alternation('query', 'counted_units')})"  # (多少公里农村公路: before it too)
-    return _with_context(re.sub(unit, r"\1", text[:start]), now) + now.rest + re.sub(unit, r"\1", text[end:])
+    return _with_context(_without_units(text[:start]), now) + now.rest + _without_units(text[end:])
 
 
 def _with_context(head: str, now: Reading) -> str:

@@ -40,6 +40,8 @@ class Sentence:
 
 UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_terms)
 ITEM_LABEL_MAX = 32  # 第一项:校舍维修建设及设施设备提升工程。: an item's title, read as a heading of what follows
+# (the layout 第N项:title。 then 该项目… sentences was found on one dev report, r56 暨阳's 民生实事 list;
+# the numbered title line itself is the general case)
 SERIES_START = re.compile(r"(?<![统唯之单万])一是")  # 还存在一些不足:一是…, 存在的不足一是… (not 统一是)
 SERIES_ITEM = re.compile(r"^[二三四五六七八九十]是")  # 二是…, 三是…: the items after it
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
@@ -75,8 +77,7 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
             if _is_title(display):
                 label, sentence.title = sentence.search, True
             else:
-                sentence.before = " ".join([label, sentence.intro, _continued(
-                    out[-1] if out and out[-1].hit is hit else None, sentence, report.text)])
+                sentence.before = " ".join([label, sentence.intro, _continued(previous, sentence, report.text)])
             out.append(sentence)
     return out
 
@@ -147,10 +148,11 @@ def key_terms(index: Index, query: Query) -> Terms:
     # counts as much as the rarest word of the question that the reports do use, not more, and still
     # as a rare word. (Asked across the reports, a word none uses is what none of them speaks of.)
     unseen = index.idf("\uffff")
-    seen = [w for g, w in zip(groups, weights) if w and not all(index.idf(t) >= unseen for t in g)]
+    nowhere = [all(index.idf(t) >= unseen for t in g) for g in groups]
+    seen = [w for w, absent in zip(weights, nowhere) if w and not absent]
     if seen and query.offices and not query.cross:
         cap = max(max(seen), UNSEEN_FLOOR * unseen)
-        weights = [min(w, cap) if all(index.idf(t) >= unseen for t in g) else w for g, w in zip(groups, weights)]
+        weights = [min(w, cap) if absent else w for w, absent in zip(weights, nowhere)]
     # sub-words of the question's own terms count a little (低保户 asked, 在册低保81户 written); those
     # of words added as synonyms do not (生产 of 生产总值 is in every 安全生产)
     # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)

@@ -240,14 +240,6 @@ def _without_names(folded: str, names: set[str]) -> str:
 FUNCTION_CHARS = re.compile(r"[这那几份类个各哪没写是的了在或等些每某该此我你它们吗呢么谁啥]")  # (not 和, 本, 无: 和平, 本溪, 无锡)
 
 
-# Words before "sub-district" / "street" that name no office: "the list of sub-district powers",
-# "Baishaye Old Street", "each sub-district".
-ENGLISH_NOT_NAMES = frozenset((
-    "the", "each", "which", "all", "every", "other", "street", "an", "a", "district", "this", "that", "its",
-    "their", "of", "for", "in", "to", "on", "at", "per", "by", "from", "with", "and", "or", "old", "new",
-    "level", "municipal", "county", "whole", "entire", "same", "our", "your", "his", "her", "one", "main"))
-
-
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:
     """Offices a question names that no report is of: 中都街道, "Zhongdu sub-district". A name that
     is an alias or the pinyin of a known office is not unknown."""
@@ -269,6 +261,6 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
         pinyin = {a for a in known if a.isascii()}
         for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (?:sub-?district|street|subdistrict office|office)\b", folded):
             word = m[1].split()[-1]
-            if word not in ENGLISH_NOT_NAMES and word not in pinyin and not any(word in k for k in pinyin):
+            if word not in vocab.words("query", "english_not_names") and word not in pinyin and not any(word in k for k in pinyin):
                 unknown.append(word)
     return [u for u in unknown if not any(u.startswith(n) or n.startswith(u) for n in named)]

@@ -119,27 +119,24 @@ class Tokenizer:
 
     @property
     def segmenter(self):
-        if self._segmenter is None:
-            with self._lock:
-                if self._segmenter is None:
-                    from .segmenter import Segmenter
+        from .segmenter import Segmenter
 
-                    segmenter = Segmenter()
-                    for word in self.words:
-                        segmenter.add_word(word, USER_WORD_FREQ)
-                    self._segmenter = segmenter
-        return self._segmenter
+        return self._taught("_segmenter", Segmenter)
 
     @property
     def jieba(self):
-        if self._jieba is None:
+        return self._taught("_jieba", _new_jieba)
+
+    def _taught(self, slot: str, make):
+        """The cutter in ``slot``, made on first use and taught the words taught so far."""
+        if getattr(self, slot) is None:
             with self._lock:
-                if self._jieba is None:
-                    tokenizer = _new_jieba()
+                if getattr(self, slot) is None:
+                    cutter = make()
                     for word in self.words:
-                        tokenizer.add_word(word, freq=USER_WORD_FREQ)
-                    self._jieba = tokenizer
-        return self._jieba
+                        cutter.add_word(word, USER_WORD_FREQ)
+                    setattr(self, slot, cutter)
+        return getattr(self, slot)
 
     def add_words(self, words) -> None:
         """Teach the segmenter names from the corpus (offices, regions)."""
@@ -152,7 +149,7 @@ class Tokenizer:
                     if self._segmenter is not None:
                         self._segmenter.add_word(word, USER_WORD_FREQ)
                     if self._jieba is not None:
-                        self._jieba.add_word(word, freq=USER_WORD_FREQ)
+                        self._jieba.add_word(word, USER_WORD_FREQ)
 
     def tokenize(self, text: str) -> list[str]:
         """Search tokens of an already folded text: jieba's search-mode words, no punctuation or
