@@ -36,7 +36,7 @@ from assistant.labels import labels
 from assistant.library import UPLOAD_SUFFIXES, drop_incoming
 from assistant.login_limit import SharedLoginLimiter
 from assistant.render import FONTS, app_css, copy_script
-from assistant.settings import Settings
+from assistant.settings import Settings, quiet_gradio
 from assistant.startup import Startup, StartupGate
 from assistant.ui_base import page_head
 from assistant.viewer import not_found_page, source_page
@@ -140,6 +140,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None,
                startup: Startup | None = None, access: Access | None = None) -> FastAPI:
     """The Gradio UI mounted at / and the source viewer at /source/<report-id>; while ``startup``
     is not ready, the waiting page instead (None: ready now)."""
+    quiet_gradio()  # before the Blocks (and their queue) are made
     assistant = assistant or Assistant(settings)
     access = access or Access.open(settings, Database(settings.database_path))
     words = labels(settings.ui_lang)

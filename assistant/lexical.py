@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import mmap
 import os
 import re
 import shutil
@@ -34,29 +35,47 @@ CODED = ("report_id", "office", "title", "section", "half", "phase", "role")  # 
 TEXTS = ("id", "paragraph_ids", "text")  # one value per chunk, in text.bin
 
 
+RECORDS_HELD = 4096  # records kept made (~1 KB each): a question reads ~100, often the same ones
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A column file memory-mapped, as a plain array over the mapped pages (np.memmap's own
+    indexing costs ~1 µs a read in Python, and a question reads thousands)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 class Rows:
-    """The chunk records, by row, from the folder's columns (a ChunkRecord made on each access)."""
+    """The chunk records, by row, from the folder's columns (a ChunkRecord made on first access
+    and kept, up to RECORDS_HELD of them: records are never changed once made)."""
 
     def __init__(self, folder: Path) -> None:
-        self.codes = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in CODED}
-        self.ints = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ("year", "start", "end")}
+        self.codes = {name: _mapped(folder / f"{name}.npy") for name in CODED}
+        self.ints = {name: _mapped(folder / f"{name}.npy") for name in ("year", "start", "end")}
         self.values = json.loads((folder / "values.json").read_text(encoding="utf-8"))
-        self.offsets = np.load(folder / "text.npy", mmap_mode="r")
-        self.blob = np.memmap(folder / "text.bin", dtype=np.uint8, mode="r") if self.offsets[-1] else b""
+        self.offsets = _mapped(folder / "text.npy")
+        self.blob = _map_bytes(folder / "text.bin") if self.offsets[-1] else b""
+        self._made: dict[int, ChunkRecord] = {}
 
     def __len__(self) -> int:
         return len(self.codes["office"])
 
     def text(self, i: int, field_: int) -> str:
         a, b = int(self.offsets[3 * i + field_]), int(self.offsets[3 * i + field_ + 1])
-        return bytes(self.blob[a:b]).decode("utf-8")
+        return self.blob[a:b].decode("utf-8")
 
     def __getitem__(self, i: int) -> ChunkRecord:
         i = int(i)
+        made = self._made.get(i)
+        if made is not None:
+            return made
         coded = {name: self.values[name][int(self.codes[name][i])] for name in CODED}
         year, start, end = (int(self.ints[name][i]) for name in ("year", "start", "end"))
-        return ChunkRecord(id=self.text(i, 0), year=year or None, start=start, end=end,
+        made = ChunkRecord(id=self.text(i, 0), year=year or None, start=start, end=end,
                            paragraph_ids=self.text(i, 1).split(","), text=self.text(i, 2), **coded)
+        if len(self._made) >= RECORDS_HELD:
+            self._made.clear()  # threads may race here: a record made twice is the same record
+        self._made[i] = made
+        return made
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -93,7 +112,7 @@ class LexicalIndex:
             column = self.vocab.get(token)
             if column is not None:
                 a, b = self.indptr[column], self.indptr[column + 1]
-                np.add.at(scores, self.indices[a:b], self.data[a:b])
+                scores[self.indices[a:b]] += self.data[a:b]  # a column holds each row once
         return scores
 
     def df(self, term: str) -> int:
@@ -127,6 +146,12 @@ class LexicalIndex:
         return keep
 
 
+def _map_bytes(path: Path) -> mmap.mmap:
+    """A file memory-mapped read-only, sliced as bytes."""
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 def fingerprint(records: dict[str, dict]) -> str:
     """What the cache was built from: each report's file, chunks and parser version (a new parser
     may keep a chunk's id and change what is known of it: its role, period, section)."""
@@ -152,7 +177,7 @@ def folder_for(settings: Settings, model_name: str, key: str) -> Path:
 
 def open_folder(folder: Path, key: str) -> LexicalIndex:
     vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-    arrays = {name: np.load(folder / f"bm25.{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr")}
+    arrays = {name: _mapped(folder / f"bm25.{name}.npy") for name in ("data", "indices", "indptr")}
     return LexicalIndex(key, Rows(folder), {token: i for i, token in enumerate(vocab)}, **arrays)
 
 

@@ -83,8 +83,8 @@ def canonical(folded: str) -> str:
 
     if not folded:
         return folded
-    first = {w: g[0] for g in vocab.synonym_groups() for w in g}
-    return vocab.synonym_pattern().sub(lambda m: first[m[0]], folded)
+    groups = vocab.synonym_group_of()
+    return vocab.synonym_pattern().sub(lambda m: groups[m[0]][0], folded)
 
 
 _base = None  # the segmenter with jieba's own dictionary only, shared: never taught a word

@@ -102,20 +102,22 @@ class ChatTab:
                           phase=phase or "")
         history = [t["answer"].standalone_question or t["answer"].question for t in turns]
         chat = [*chat, {"role": "user", "content": question_html(message)}]
+        # the votes go with the first step only: a prop update makes Gradio build a new Chatbot and
+        # its API schema (~10 ms of the one interpreter lock each, measured under load); later
+        # steps send the bare chat, the votes stay as set
         yield self._chat(chat, turns), gr.skip(), turns, "", gr.update(visible=False), None, gr.update(visible=False)
         answer: Answer | None = None
         try:
             for answer in self.assistant.stream(message, history, filters):
-                yield (self._chat([*chat, {"role": "assistant", "content": answer_html(answer)}], turns),
-                       gr.skip(), turns, "", *skip)
+                yield [*chat, {"role": "assistant", "content": answer_html(answer)}], *skip, *skip
         except AssistantError as e:
             warn(words, "{message}", message=error_message(e, words))
-            yield self._chat(chat[:-1], turns), gr.skip(), turns, message, *skip
+            yield chat[:-1], gr.skip(), gr.skip(), message, *skip
             return
         except Exception as e:  # a bug: say so plainly, keep the traceback in the log
             log.exception("answering %r failed", message)
             warn(words, words["unexpected"], kind=type(e).__name__)
-            yield self._chat(chat[:-1], turns), gr.skip(), turns, message, *skip
+            yield chat[:-1], gr.skip(), gr.skip(), message, *skip
             return
         if answer.notice:
             warn(words, "{notice}", notice=answer.notice)
@@ -123,10 +125,10 @@ class ChatTab:
         turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
         # a not-found that the page's filters caused: the reply names them (chain.py); offer to drop them
         dropped = [name for name in answer.filtered_out if name in DROPPABLE]
-        offer = gr.update(visible=bool(dropped), value=words["drop_filter"])
+        offer = gr.update(visible=True, value=words["drop_filter"]) if dropped else gr.skip()  # hidden above
         retry = {"question": message, "filters": replace(filters, **{n: DROPPABLE[n] for n in dropped})} \
             if dropped else None
-        yield self._chat(chat, turns), sources_html(answer, words), turns, "", offer, retry, gr.skip()
+        yield chat, sources_html(answer, words), turns, gr.skip(), offer, retry, gr.skip()
 
     def _chat(self, chat: list, turns: list):
         """The chat with each answer's vote shown as chosen (a new message would clear them)."""

@@ -67,9 +67,15 @@ def synonym_pattern() -> re.Pattern:
     return re.compile("|".join(re.escape(w) for w in members))
 
 
+@functools.cache
+def synonym_group_of() -> dict[str, tuple[str, ...]]:
+    """Each member's synonym group (made once: every passage and question is matched with it)."""
+    return {w: g for g in synonym_groups() for w in g}
+
+
 def synonyms_in(text: str) -> list[tuple[str, ...]]:
     """The synonym groups a (folded) text names a member of, in order, each once."""
-    by_member = {w: g for g in synonym_groups() for w in g}
+    by_member = synonym_group_of()
     found = []
     for m in synonym_pattern().finditer(text):
         group = by_member[m[0]]
