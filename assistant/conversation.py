@@ -8,7 +8,7 @@ elliptical ones."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import vocab
 from .errors import EmptyQuestionError, QuestionTooLongError
@@ -53,6 +53,7 @@ class Reading:
     rest: str
     topic: list[str]
     asks: bool  # it has a question word of its own (多少, 哪些, how many)
+    actions: list[str] = field(default_factory=list)  # its verbs that say what was done (上访, 拆分)
 
     @property
     def whole_corpus(self) -> bool:
@@ -68,7 +69,8 @@ def read(question: str, offices: list[str], tokenizer: Tokenizer | None = None) 
     rest = re.sub(r"(?:19|20)\d{2}\s*年?度?", " ", rest)
     rest = HALF_WORDS.sub(" ", rest)
     rest = _cue("trail").sub("", _cue("lead").sub("", rest.strip())).strip(" ，,。.？?")
-    return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)))
+    return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)),
+                   _action_words(rest, tokenizer))
 
 
 def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
@@ -84,6 +86,20 @@ def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
         elif flag.startswith(NOUN_TAGS) and word not in empty and len(word) > 1:
             words.append(word)
     return words
+
+
+def _action_words(rest: str, tokenizer: Tokenizer) -> list[str]:
+    """The verbs of what is left of a question that say what was done, not only that something was
+    (越级上访, 拆分; not 完成, 有没有)."""
+    generic = set(vocab.words("conversation", "generic_verbs"))
+    return [w for w, flag in tokenizer.tagged(rest) if flag == "v" and len(w) > 1 and w not in generic]
+
+
+def _new_subject(now: Reading, previous: str) -> bool:
+    """A question naming its office and a verb of its own the previous question did not use
+    (辽西街道有没有越级上访情况？ after 都完成了吗？) asks about a subject of its own."""
+    named = now.query.offices or now.query.unknown_offices
+    return bool(named) and any(w not in fold(previous) for w in now.actions)
 
 
 def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
@@ -108,7 +124,7 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if not history:
         return question
     now = read(question, offices, tokenizer)
-    if stands_alone(now, is_catalog(now.query)):
+    if stands_alone(now, is_catalog(now.query)) or _new_subject(now, history[-1]):
         return question
     before = read(history[-1], offices, tokenizer)
     if years_of and now.query.offices and not now.query.years and before.query.years and not any(

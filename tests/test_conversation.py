@@ -32,6 +32,15 @@ def test_questions_that_name_their_own_topic_are_answered_as_alone(assistant):
         assert not after.read_as  # nothing was rewritten, so nothing is said about it
 
 
+def test_a_question_with_its_office_and_a_verb_of_its_own_stands_alone(assistant):
+    # 越级上访 is a verb phrase, not a noun: the question still names its own subject
+    history = ["辽西街道完成了多少件市交办信访受理事项？", "都完成了吗？"]
+    assert assistant.meant("辽西街道有没有越级上访情况？", history) == "辽西街道有没有越级上访情况？"
+    # a verb that only says what was done (完成) or asks to switch (换成) borrows the topic before
+    assert assistant.meant("辽西街道完成了吗？", history[:1]) != "辽西街道完成了吗？"
+    assert assistant.meant("换成开元街道", ["铁西街道2024年招商引资目标是多少？"]) != "换成开元街道"
+
+
 def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
     cases = [
         ("那开元街道呢？", ["铁西街道2024年招商引资目标是多少？"], "开元街道2024年招商引资目标是多少？"),
