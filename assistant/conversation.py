@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from . import vocab
 from .errors import EmptyQuestionError, QuestionTooLongError
+from .figures import chinese_number
+from .leads import LABEL
 from .query import Query, english_name, office_aliases, understand
 from .textnorm import Tokenizer, base_tokenizer, fold
 
@@ -149,6 +151,25 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if (now.topic or now.asks) and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
         return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
     return _swapped(previous, now, before)
+
+
+def ordinal(question: str) -> tuple[int, str] | None:
+    """第三个展开说说 -> (3, "展开说说"): a follow-up about one item of the previous answer."""
+    m = _cue("ordinal").match(fold(question).strip().rstrip("？?。.！! "))
+    if not m:
+        return None
+    n = int(m[1]) if m[1].isdigit() else chinese_number(m[1].replace("两", "二"))
+    return (int(n), m[2].strip(" ，,")) if n else None
+
+
+def about_item(item: str, asked: str) -> str:
+    """The question about one item of an answer: its subject (the item's first clause, without its
+    numbering: （三）抓好城市建设，着力… -> 抓好城市建设), then what is asked of it, or what the
+    reports say of it when the question only asks for more (展开说说)."""
+    subject = re.split(r"[，,；;。:：]", LABEL.sub("", item).strip(), maxsplit=1)[0][:40]
+    if not asked or _cue("elaborate").match(asked):
+        asked = "具体有哪些内容"
+    return f"{subject}{asked}？"
 
 
 def _topic_spans(previous: str, before: Reading, skip: frozenset[str] = frozenset()) -> tuple[str, list[tuple[int, int]]]:
