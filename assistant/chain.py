@@ -29,7 +29,7 @@ from .extractive import ExtractiveAnswerer
 from .index import Index
 from .labels import say
 from .llm import LLMAnswerer, condense_with_llm
-from .query import Query, understand
+from .query import Query, stem, understand
 from .retrieve import SearchResult, search
 from .settings import Settings
 
@@ -105,7 +105,8 @@ class Assistant:
         query = understand(question, self.offices(), self.index.tokenizer)
         query.filters = filters
         # a name the question gives like an office's (双塔社区) that a report speaks of is a topic
-        query.unknown_offices = [o for o in query.unknown_offices if not self.index.mentions(o)]
+        query.places = [o for o in query.unknown_offices if self.index.mentions(o) or self.index.mentions(stem(o))]
+        query.unknown_offices = [o for o in query.unknown_offices if o not in query.places]
         if query.relative_year:  # 今年, 去年: against the latest year the reports asked about cover
             offices = set(filters.merged(query).offices)
             years = [y for r in self.index.reports() if not offices or r.office in offices for y in r.years]

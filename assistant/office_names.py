@@ -114,6 +114,7 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
     (``alone``), the common verbs and particles in front of it (在鸢飞 → 鸢飞, 积极发挥兴江 → 兴江)."""
     from .textnorm import base_tokenizer
 
+    written = name
     prefixes = sorted((p.rstrip("，,") for p in vocab.words("offices", "self_before")), key=len, reverse=True)
     while True:
         before = name
@@ -131,8 +132,8 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
         return None
     if re.match(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]", name):
         return None  # 三是乡村振兴…: an item's numbering before 乡村, no name
-    if alone and _wordlike(name):
-        return None  # 前不久召开镇十七届三次党代会: a verb before the kind, mentioned once
+    if alone and name != written and _wordlike(name):
+        return None  # 前不久召开镇十七届三次党代会: words, then a verb before the kind (进化镇2022年… names 进化)
     return name
 
 
