@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableBranch, RunnableGenerator, Runnable
 
 from .catalog import CatalogAnswerer
 from .comparison import ComparisonAnswerer
-from .conversation import clean_question, condense, questions_in, read, stands_alone
+from .conversation import about_item, clean_question, condense, ordinal, questions_in, read, stands_alone
 from .documents import Answer, Citation, cite, Filters, joined
 from .embeddings import make_embedder
 from .errors import LLMError
@@ -29,7 +29,7 @@ from .extractive import ExtractiveAnswerer
 from .index import Index
 from .labels import say
 from .llm import LLMAnswerer, condense_with_llm
-from .query import Query, understand
+from .query import Query, stem, understand
 from .retrieve import SearchResult, search
 from .settings import Settings
 
@@ -105,7 +105,8 @@ class Assistant:
         query = understand(question, self.offices(), self.index.tokenizer)
         query.filters = filters
         # a name the question gives like an office's (双塔社区) that a report speaks of is a topic
-        query.unknown_offices = [o for o in query.unknown_offices if not self.index.mentions(o)]
+        query.places = [o for o in query.unknown_offices if self.index.mentions(o) or self.index.mentions(stem(o))]
+        query.unknown_offices = [o for o in query.unknown_offices if o not in query.places]
         if query.relative_year:  # 今年, 去年: against the latest year the reports asked about cover
             offices = set(filters.merged(query).offices)
             years = [y for r in self.index.reports() if not offices or r.office in offices for y in r.years]
@@ -135,6 +136,10 @@ class Assistant:
         if stands_alone(read(question, self.offices(), self.index.tokenizer),
                         self.catalog.accepts(self.understand(question))):
             return question  # names its own topic: answered exactly as it is answered alone
+        pick = ordinal(question)
+        if pick:  # 第三个展开说说: about the third item of the answer before
+            item = self._item_of(history[-1], pick[0], state.get("filters") or Filters())
+            question = about_item(item, pick[1]) if item else question
         if self.llm is not None:
             try:
                 return condense_with_llm(self.settings, question, history)
@@ -142,6 +147,12 @@ class Assistant:
                 log.warning("%s; condensing by rules", e)
         return condense(question, history, self.offices(), self.index.tokenizer, years_of=self._years_of,
                         same_message=state.get("same_message", False))
+
+    def _item_of(self, previous: str, n: int, filters: Filters) -> str | None:
+        """The n-th item the answer to ``previous`` quotes (its n-th cited sentence or heading)."""
+        earlier = self.chain.invoke({"question": previous, "history": [], "filters": filters})
+        items = list(dict.fromkeys(c.text for c in sorted(earlier.citations, key=lambda c: c.n)))
+        return items[n - 1] if earlier.status == "answered" and 0 < n <= len(items) else None
 
     def _years_of(self, office: str) -> set[int]:
         return {y for r in self.index.reports() if r.office == office for y in r.years}

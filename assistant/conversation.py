@@ -8,10 +8,12 @@ elliptical ones."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import vocab
 from .errors import EmptyQuestionError, QuestionTooLongError
+from .figures import chinese_number
+from .leads import LABEL
 from .query import Query, english_name, office_aliases, understand
 from .textnorm import Tokenizer, base_tokenizer, fold
 
@@ -53,6 +55,7 @@ class Reading:
     rest: str
     topic: list[str]
     asks: bool  # it has a question word of its own (多少, 哪些, how many)
+    actions: list[str] = field(default_factory=list)  # its verbs that say what was done (上访, 拆分)
 
     @property
     def whole_corpus(self) -> bool:
@@ -68,7 +71,8 @@ def read(question: str, offices: list[str], tokenizer: Tokenizer | None = None) 
     rest = re.sub(r"(?:19|20)\d{2}\s*年?度?", " ", rest)
     rest = HALF_WORDS.sub(" ", rest)
     rest = _cue("trail").sub("", _cue("lead").sub("", rest.strip())).strip(" ，,。.？?")
-    return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)))
+    return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)),
+                   _action_words(rest, tokenizer))
 
 
 def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
@@ -84,6 +88,20 @@ def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
         elif flag.startswith(NOUN_TAGS) and word not in empty and len(word) > 1:
             words.append(word)
     return words
+
+
+def _action_words(rest: str, tokenizer: Tokenizer) -> list[str]:
+    """The verbs of what is left of a question that say what was done, not only that something was
+    (越级上访, 拆分; not 完成, 有没有)."""
+    generic = set(vocab.words("conversation", "generic_verbs"))
+    return [w for w, flag in tokenizer.tagged(rest) if flag == "v" and len(w) > 1 and w not in generic]
+
+
+def _new_subject(now: Reading, previous: str) -> bool:
+    """A question naming its office and a verb of its own the previous question did not use
+    (辽西街道有没有越级上访情况？ after 都完成了吗？) asks about a subject of its own."""
+    named = now.query.offices or now.query.unknown_offices
+    return bool(named) and any(w not in fold(previous) for w in now.actions)
 
 
 def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
@@ -108,7 +126,7 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if not history:
         return question
     now = read(question, offices, tokenizer)
-    if stands_alone(now, is_catalog(now.query)):
+    if stands_alone(now, is_catalog(now.query)) or _new_subject(now, history[-1]):
         return question
     before = read(history[-1], offices, tokenizer)
     if years_of and now.query.offices and not now.query.years and before.query.years and not any(
@@ -133,6 +151,25 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if (now.topic or now.asks) and q.lang == before.query.lang == "zh" and not (q.offices or q.years or q.half):
         return _aspect_of(previous, now, before, aspects)  # 增速呢？, 一共领了多少钱: of the topic before
     return _swapped(previous, now, before)
+
+
+def ordinal(question: str) -> tuple[int, str] | None:
+    """第三个展开说说 -> (3, "展开说说"): a follow-up about one item of the previous answer."""
+    m = _cue("ordinal").match(fold(question).strip().rstrip("？?。.！! "))
+    if not m:
+        return None
+    n = int(m[1]) if m[1].isdigit() else chinese_number(m[1].replace("两", "二"))
+    return (int(n), m[2].strip(" ，,")) if n else None
+
+
+def about_item(item: str, asked: str) -> str:
+    """The question about one item of an answer: its subject (the item's first clause, without its
+    numbering: （三）抓好城市建设，着力… -> 抓好城市建设), then what is asked of it, or what the
+    reports say of it when the question only asks for more (展开说说)."""
+    subject = re.split(r"[，,；;。:：]", LABEL.sub("", item).strip(), maxsplit=1)[0][:40]
+    if not asked or _cue("elaborate").match(asked):
+        asked = "具体有哪些内容"
+    return f"{subject}{asked}？"
 
 
 def _topic_spans(previous: str, before: Reading, skip: frozenset[str] = frozenset()) -> tuple[str, list[tuple[int, int]]]:

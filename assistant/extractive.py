@@ -15,7 +15,7 @@ from .figures import NUMERIC, has_unit, states_figure, states_new
 from .leads import render_extractive
 from .index import Index
 from .labels import say
-from .query import Query
+from .query import Query, stem
 from .retrieve import Hit
 from .settings import Settings
 from .textnorm import PAYWALL, search_form
@@ -288,6 +288,9 @@ def in_period(query: Query, s: Sentence) -> bool:
         return False
     if query.half and chunk.half and chunk.half != query.half and HALF_WORDS[query.half] not in s.search:
         return False
+    asked = YEAR_RANGE.search(query.text)  # 2022—2023年雪季 asked, 2021-2022年雪季 written: another season
+    if asked and (written := YEAR_RANGE.findall(s.text)) and (asked[1], asked[2]) not in written:
+        return False
     if WHOLE_YEAR.search(query.search_text) and "全年" not in s.search and (
             PART_OF_YEAR.search(s.search) or PART_OF_YEAR.search(s.frame)):
         return False  # 全年呢？ is not answered by 1-11月 or 上半年 figures
@@ -298,6 +301,7 @@ def in_period(query: Query, s: Sentence) -> bool:
 
 
 HALF_WORDS = {"H1": "上半年", "H2": "下半年"}
+YEAR_RANGE = re.compile(r"(20\d{2})\s*年?\s*[-—–~至到]\s*(20\d{2})")
 WHOLE_YEAR = re.compile(r"全年|whole year|full year", re.I)
 PART_OF_YEAR = re.compile(r"\d+\s*[-—–~至到]\s*\d+\s*月|前[一二三]季度|[一二三四]季度|上半年|下半年|截至\d+月|截止\d+月")
 
@@ -323,6 +327,9 @@ class ExtractiveAnswerer:
         if not hits:
             return None
         sentences = candidate_sentences(index, hits)
+        if query.places and not query.offices:  # 进化镇 asked: only a report that speaks of 进化 answers
+            sentences = [s for s in sentences if any(stem(p) in index.report(s.hit.chunk.report_id).text
+                                                     for p in query.places)]
         terms = score_sentences(index, query, sentences)
         chosen = select(query, sentences, self.settings)
         if not chosen:

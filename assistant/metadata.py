@@ -62,7 +62,8 @@ def infer_metadata(lines: list, text: str, file_name: str) -> Metadata:
     if not region:
         region = region_in_text(block + " " + _norm(" ".join(ln.text for ln in body))[:4000])
     address = bool(body) and bool(vocab.pattern("kinds", "address_pattern").match(body[0].text))
-    years, kind, genre = _years_and_kind(_norm(title) or "", block, headings, opening, address, wider)
+    years, kind, genre = _years_and_kind(_norm(title) or "", block + " " + _meeting_date(content), headings,
+                                         opening, address, wider)
     date = next((f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" for ln in reversed(content)
                  if ln.kind == "signature" and (m := re.match(r"^[(]?(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日",
                                                              _dates(_norm(ln.text))))), "")
@@ -192,7 +193,11 @@ def _phase_years(text: str, summary_words: str, plan_words: str) -> tuple[set[in
         after = re.split(r"[，,。；;：:“”「」（）()]|是", after)[0]  # the year's own phrase: 2022年工作总结
         before = text[max(0, m.start() - 4):m.start()]
         s, p = re.search(summary_words, after), re.search(plan_words, after)
-        if re.search(r"(完成|落实|进展|执行)情况", after):  # 2023年民生实事项目完成情况: a summary
+        if re.search(r"(较|比|同比|与|相比)\s*$", before):  # 较2022年增长: the base of a comparison
+            continue
+        if re.match(r"\s*(以来|来)", after):  # 2023年以来，…: the year reviewed
+            summary |= span
+        elif re.search(r"(完成|落实|进展|执行)情况", after):  # 2023年民生实事项目完成情况: a summary
             summary |= span
         elif re.search(r"(回首|回顾|总结|过去的)\s*$", before):  # 回首2023年
             summary |= span
@@ -218,6 +223,16 @@ def _dates(text: str) -> str:
         return str((int(CN_DIGIT.get(tens, "1")) if tens else 1) * 10 + (int(CN_DIGIT.get(ones, "0")) if ones else 0))
     return re.sub(r"年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
                   lambda m: f"年{number(m[1])}月{number(m[2])}日", text)
+
+
+def _meeting_date(content: list) -> str:
+    """The date under a meeting line among the opening lines (——在金碧镇第十四届人民代表大会第七次
+    会议上 / 镇长 王鹏 / 2025年1月3日), where the page's own title line above it has no date."""
+    opening = content[:TITLE_LINES + 12]
+    for i, ln in enumerate(opening):
+        if _is_meeting(ln.text):
+            return next((_norm(n.text) for n in opening[i + 1:i + 4] if _is_date(n.text)), "")
+    return ""
 
 
 def _delivered_year(block: str) -> int | None:

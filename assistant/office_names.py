@@ -93,7 +93,11 @@ class OfficeNames:
 
 
 def _split_region(window: str) -> tuple[str, str]:
-    """(region, the rest) of what stands before an office kind: 重庆市巴南区木洞 → (巴南区, 木洞)."""
+    """(region, the rest) of what stands before an office kind: 重庆市巴南区木洞 → (巴南区, 木洞);
+    an office's name never holds the government above it (番禺区人民政府市桥街道办事处: 市桥)."""
+    organ = re.search(r"^(.*)(?:人民政府|政府|党委|区委|县委|市委)", window)
+    if organ and len(window) - organ.end() >= 2:
+        return _region(organ[1]), window[organ.end():]
     found = [m for m in _region_pattern().finditer(window) if m[0] not in vocab.not_names()]
     if not found or len(window) - found[-1].end() < 2:
         return "", window
@@ -110,6 +114,7 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
     (``alone``), the common verbs and particles in front of it (在鸢飞 → 鸢飞, 积极发挥兴江 → 兴江)."""
     from .textnorm import base_tokenizer
 
+    written = name
     prefixes = sorted((p.rstrip("，,") for p in vocab.words("offices", "self_before")), key=len, reverse=True)
     while True:
         before = name
@@ -125,6 +130,10 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
             break
     if len(name) < 2 or re.search(r"[的了和与及或、年]", name) or name in vocab.not_names():
         return None
+    if re.match(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]", name):
+        return None  # 三是乡村振兴…: an item's numbering before 乡村, no name
+    if alone and name != written and _wordlike(name):
+        return None  # 前不久召开镇十七届三次党代会: words, then a verb before the kind (进化镇2022年… names 进化)
     return name
 
 
@@ -181,13 +190,17 @@ def _kind_of(office: str) -> str:
     return next((k for k in ("办事处", "街道", "社区", "镇", "乡") if office.endswith(k)), "")
 
 
+# the labels of a page's field that names who published it (发布机构：…, 发文机构:大姚县金碧镇)
+PUBLISHER = "发布机构|发布部门|发布单位|发文机构|发文单位|发文机关|公开单位|信息来源|来源"
+
+
 def office_and_region(block: str, content: list, body: list) -> tuple[str, str, dict]:
     """(office, region, where it was read)."""
     names = OfficeNames(" ".join(ln.text for ln in content))
     sources = [("title", block)]
     fields = [normalised(ln.text) for ln in content if ln.kind == "header"]
-    sources.append(("fields", " ".join(re.sub(r".*?(?:发布机构|发布部门|信息来源|来源|发文机关)\s*[\]】]?\s*[:：|]", " ", f)
-                                       for f in fields if re.search(r"发布机构|发布部门|信息来源|来源|发文机关", f))))
+    sources.append(("fields", " ".join(re.sub(rf".*?(?:{PUBLISHER})\s*[\]】]?\s*[:：|]", " ", f)
+                                       for f in fields if re.search(PUBLISHER, f))))
     sources.append(("breadcrumb", " ".join(f for f in fields if vocab.pattern("chrome", "breadcrumb_pattern").search(f))))
     sources.append(("signature", " ".join(normalised(ln.text) for ln in content if ln.kind == "signature")))
     for where, text in sources:
@@ -209,6 +222,7 @@ def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:
     after = "|".join(re.escape(w) for w in vocab.words("offices", "self_after"))
     votes: Counter = Counter()
     regions: dict[str, str] = {}
+    lone: list[str] = []  # every 街道 named, but the ones above (在…领导下)
     organs = ("党工委", "工委", "党委", "人民政府", "政府", "居民委员会", "居委会", "党支部", "党总支")
     institutional = "|".join(re.escape(w) for w, _ in vocab.office_kinds() if w.endswith(organs))
     for office, region, at, end in names.offices_in(text):
@@ -218,16 +232,25 @@ def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:
         written = text[at:end]
         if re.search(rf"(?:{before})\s*$", window_before):
             votes[office] += 3  # 我代表…, 中共…: the report speaking of itself
-        elif re.search(r"(在|按照|根据|遵照)[^，,。]{0,2}$", window_before) or re.match(
+            continue
+        if re.search(r"(在|按照|根据|遵照)[^，,。]{0,2}$", window_before) or re.match(
                 r"\s*(?:的|、)?\s*(?:正确|坚强)?(?:领导|部署|要求|指导)", window_after):
             continue  # 在滨江街道党工委的领导下, 按照光华路街道工委的部署: the office above it
-        elif re.match(rf"\s*(?:{after})", window_after) or re.search(rf"(?:{institutional})$", written):
+        if _kind_of(office) in ("街道", "办事处") and len(office) <= 8:  # (镇 and 乡 end ordinary words: 三是乡村)
+            lone.append(office)
+            regions.setdefault(office, region)
+        if re.match(rf"\s*(?:{after})", window_after) or re.search(rf"(?:{institutional})$", written):
             votes[office] += 1
             regions.setdefault(office, region)
     if votes:
         office, _ = votes.most_common(1)[0]
         return office, regions.get(office, "")
-    return _slogan_named(text)
+    if slogan := _slogan_named(text):
+        return slogan
+    if len(alone := set(lone)) == 1:  # the one 街道 a report names at all, as the subject of its
+        office = alone.pop()  # opening (…领导下，未央宫街道以迎接党的二十大…): its own
+        return office, regions.get(office, "")
+    return None
 
 
 def _slogan_named(text: str) -> tuple[str, str] | None:

@@ -36,6 +36,9 @@ class Query:
     lang: str  # "zh" or "en"
     offices: list[str] = field(default_factory=list)  # known offices it names
     unknown_offices: list[str] = field(default_factory=list)  # offices it names that we do not have
+    # office-like names it gives that no report is of but report texts speak of (双塔社区, 进化镇 of a
+    # report that calls itself 进化): answered only from the reports that name them
+    places: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     half: str = ""
     phase: str = ""  # "plan", "summary" or ""
@@ -238,6 +241,12 @@ def _without_names(folded: str, names: set[str]) -> str:
 # Characters a place name does not hold but a question's own words do: 这类社区, 几份是镇,
 # 几个社区, 那份没写镇名, 科创城那份街道 name no office.
 FUNCTION_CHARS = re.compile(r"[这那几份类个各哪没写是的了在或等些每某该此我你它们吗呢么谁啥]")  # (not 和, 本, 无: 和平, 本溪, 无锡)
+
+
+def stem(office: str) -> str:
+    """An office's name without its kind (进化镇 -> 进化), or the name itself when that is too short."""
+    name = re.sub(r"(街道办事处|街道|办事处|镇|乡|社区)$", "", office)
+    return name if len(name) >= 2 else office
 
 
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:

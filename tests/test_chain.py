@@ -220,3 +220,27 @@ def test_a_place_word_is_no_unknown_office(question, unknown):
     query = understand(question, ["孙庙乡", "铁西街道"])
     assert query.unknown_offices == unknown
     assert "中都" not in query.terms and ("企业" in query.terms) == ("企业" in question)
+
+
+def test_a_season_or_period_of_other_years_is_no_answer():
+    from types import SimpleNamespace
+
+    from assistant.extractive import in_period
+    from assistant.query import understand
+
+    query = understand("滑雪场2022—2023年雪季接待了多少游客？", [])
+    chunk = SimpleNamespace(year=None, half="", phase="summary")
+
+    def sentence(text):
+        return SimpleNamespace(hit=SimpleNamespace(chunk=chunk), text=text, search=text, frame="")
+    assert not in_period(query, sentence("2021-2022年雪季,滑雪场共接游客7万人次"))
+    assert in_period(query, sentence("2022-2023年雪季,滑雪场共接游客9万人次"))
+
+
+def test_a_place_a_report_speaks_of_is_asked_of_the_reports_that_name_it(assistant):
+    # 青石社区 has no report of its own; 铁西's plan speaks of it. Asked about it, the answer comes
+    # only from a report that names 青石, never from another office's figures
+    query = assistant.understand("青石社区2024年要打造什么？")
+    assert query.places == ["青石社区"] and not query.unknown_offices
+    answer = assistant.ask("青石社区2024年要打造什么？")
+    assert answer.citations and all(c.office == "铁西街道" for c in answer.citations), answer.answer

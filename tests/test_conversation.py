@@ -32,6 +32,28 @@ def test_questions_that_name_their_own_topic_are_answered_as_alone(assistant):
         assert not after.read_as  # nothing was rewritten, so nothing is said about it
 
 
+def test_a_question_with_its_office_and_a_verb_of_its_own_stands_alone(assistant):
+    # 越级上访 is a verb phrase, not a noun: the question still names its own subject
+    history = ["辽西街道完成了多少件市交办信访受理事项？", "都完成了吗？"]
+    assert assistant.meant("辽西街道有没有越级上访情况？", history) == "辽西街道有没有越级上访情况？"
+    # a verb that only says what was done (完成) or asks to switch (换成) borrows the topic before
+    assert assistant.meant("辽西街道完成了吗？", history[:1]) != "辽西街道完成了吗？"
+    assert assistant.meant("换成开元街道", ["铁西街道2024年招商引资目标是多少？"]) != "换成开元街道"
+
+
+def test_a_follow_up_about_an_item_of_the_answer_asks_about_that_item(assistant):
+    first = "铁西街道2024年“重党建，领全局”包括哪几方面？"
+    items = list(dict.fromkeys(c.text for c in sorted(assistant.ask(first).citations, key=lambda c: c.n)))
+    assert len(items) >= 3
+    meant = assistant.meant("第三条展开说说", [first])
+    subject = re.split(r"[，,；;。:：]", re.sub(r"^[一二三四五六七八九十]+是", "", items[2]))[0]
+    assert subject in meant and meant.startswith("铁西街道") and "第三条" not in meant, meant
+    answer = assistant.ask("第三条展开说说", history=[first])
+    assert answer.status == "answered" and any(subject in c.text for c in answer.citations)
+    # an item the answer does not have: the question is read as it would be without one
+    assert "第九条" in assistant.meant("第九条展开说说", [first])
+
+
 def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
     cases = [
         ("那开元街道呢？", ["铁西街道2024年招商引资目标是多少？"], "开元街道2024年招商引资目标是多少？"),

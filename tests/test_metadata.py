@@ -79,3 +79,27 @@ def test_heading_schemes_nest_by_rank():
     assert deepest.phase == "summary" and deepest.year == 2024
     plan = [s for s in report.walk() if "5亿元" in "".join(p.text for p in s.paragraphs)][0]
     assert plan.phase == "plan" and plan.year == 2025
+
+
+def test_a_government_report_names_its_town_not_the_verb_before_it():
+    # 我代表镇人民政府 is how every 政府工作报告 opens: 代表 is the verb, the town is named elsewhere
+    text = ("政府工作报告(2024年)\n发文机构:大姚县青松镇 发布日期:2025年01月10日\n政府工作报告\n"
+            "——在青松镇第十四届人民代表大会第七次会议上\n镇长 王某\n2025年1月3日\n各位代表：\n"
+            "现在，我代表镇人民政府，向大会报告工作，请予审议。\n一、2024年工作回顾\n全镇完成财税收入1687万元。\n"
+            "二、2025年工作安排\n新建社区食堂3家。\n")
+    report = parsed(text)
+    assert report.office == "青松镇"
+    assert report.years == [2024, 2025]  # delivered 2025-01-03: reviews 2024, plans 2025
+
+
+def test_a_breadcrumb_office_under_its_government_is_the_office_alone():
+    text = ("您当前所在位置: 首页 > 机构专页 > 番禺区人民政府市桥街道办事处 > 政府工作报告\n2021年工作总结\n"
+            "来源:本网 发布时间:2022-01-25\n2021年，市桥街团结带领全街干部群众奋力推动各项工作。\n" + BODY)
+    assert parsed(text).office == "市桥街道"
+
+
+def test_an_untitled_review_names_its_office_once_and_its_year_with_since():
+    text = ("2023年以来，在区委、区政府的正确领导下，未央街道认真学习贯彻党的二十大精神，锚定目标任务。"
+            "一年来，我们重点抓好了以下工作：\n一、坚持以抓项目对冲下行压力\n全年固定资产投资29.30亿元，较2022年增长11.37亿元。\n")
+    report = parsed(text)
+    assert (report.office, report.years, report.kind) == ("未央街道", [2023], "summary")
