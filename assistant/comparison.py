@@ -57,7 +57,7 @@ def comparison_table(index: Index, query: Query, settings: Settings) -> tuple[st
     phase = query.phase if len(query.offices) < 2 else ""
     words = [t for group, part in zip(terms.groups, terms.parts) for t in (*group, *part) if t]
     mentions = re.compile("|".join(map(re.escape, sorted(set(words), key=len, reverse=True))))
-    for target, folded in folded_targets(index):
+    for target, folded in folded_targets(index, query.offices):  # named offices: only theirs
         if not mentions.search(folded.everything):
             continue  # holds none of the question's words: its coverage would be 0
         if query.offices and target.office not in query.offices:

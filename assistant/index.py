@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -32,6 +33,10 @@ from .vectors import PENDING
 log = logging.getLogger(__name__)
 VECTOR_CACHE = "vectors.sqlite"
 DENSE_OVERFETCH = (4, 64)  # a filter naming no office is checked here on 4n nearest chunks, then 64n
+# reports kept parsed in memory, the least recently read dropped first: an answer cites a few,
+# a listing up to ~20; keeping every report read held 1 GB at 10,000 reports after one question
+# that compared offices (measured), re-reading one from the store takes a few ms
+REPORTS_HELD = 256
 LOCAL_DENSE_MAX = 300  # up to this many admitted chunks are ranked here exactly (~20 ms of vector reads)
 
 
@@ -49,8 +54,8 @@ class Index:
         self._lexical_token: str | None = None  # the generation the lexical index was built at
         self._derived: dict[str, tuple[object, object]] = {}  # name -> (records, value)
         self._held: dict[str, object] = {}  # per-index objects: caches that outlive a generation
-        # every report read stays, with the version it was read at: ~27 KB each (10,000: ~270 MB)
-        self._reports: dict[str, tuple[str, Report]] = {}
+        # the reports read last, with the version each was read at (REPORTS_HELD of them)
+        self._reports: OrderedDict[str, tuple[str, Report]] = OrderedDict()
 
     # --- the records ----------------------------------------------------------------------------
     def records(self) -> dict[str, dict]:
@@ -108,6 +113,7 @@ class Index:
         """The full parsed report (text and section tree), for answers and the source viewer."""
         with self.lock:
             if report_id in self._reports:
+                self._reports.move_to_end(report_id)
                 return self._reports[report_id][1]
         got = self.store.docs.get(ids=[report_id], include=["metadatas", "documents"])
         if not got["ids"]:
@@ -122,6 +128,8 @@ class Index:
             report = report_from_dict(json.loads(got["documents"][0]))
         with self.lock:
             self._reports[report_id] = (version(meta), report)
+            while len(self._reports) > REPORTS_HELD:
+                self._reports.popitem(last=False)
         return report
 
     def forget(self, report_id: str) -> None:
@@ -203,8 +211,8 @@ class Index:
             else:
                 for k in (n * factor for factor in DENSE_OVERFETCH):  # 2 ms, then 20 ms at 150,000
                     got = self.store.nearest(vector, k)
-                    found = [(cid, s) for cid, s in got
-                             if cid in lexical.id_to_row and filters.admits(lexical.rows[lexical.id_to_row[cid]])]
+                    found = [(cid, s) for (cid, s), row in zip(got, lexical.rows_by_id([cid for cid, _ in got]))
+                             if row is not None and filters.admits(lexical.rows[row])]
                     if len(found) >= n or len(got) < k:
                         return found[:n]
         return self.store.nearest(vector, n, filters.where())

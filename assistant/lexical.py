@@ -30,7 +30,7 @@ from .documents import ChunkRecord, Filters
 from .settings import Settings
 from .store import Store, unpack_chunk
 
-FORMAT = 5  # bump when the folder's layout changes
+FORMAT = 6  # bump when the folder's layout changes
 CODED = ("report_id", "office", "title", "section", "half", "phase", "role")  # few distinct values
 TEXTS = ("id", "paragraph_ids", "text")  # one value per chunk, in text.bin
 
@@ -54,6 +54,7 @@ class Rows:
         self.values = json.loads((folder / "values.json").read_text(encoding="utf-8"))
         self.offsets = _mapped(folder / "text.npy")
         self.blob = _map_bytes(folder / "text.bin") if self.offsets[-1] else b""
+        self.id_keys, self.id_rows = _mapped(folder / "id_key.npy"), _mapped(folder / "id_row.npy")
         self._made: dict[int, ChunkRecord] = {}
 
     def __len__(self) -> int:
@@ -96,14 +97,30 @@ class LexicalIndex:
     data: np.ndarray  # BM25 scores, column by column (float32)
     indices: np.ndarray  # the row of each score
     indptr: np.ndarray  # where each token's column starts
-    _id_to_row: dict[str, int] | None = None
     _by_office: dict[str, list[int]] = field(default_factory=dict)
 
-    @property
-    def id_to_row(self) -> dict[str, int]:
-        if self._id_to_row is None:
-            self._id_to_row = {self.rows.text(i, 0): i for i in range(len(self.rows))}
-        return self._id_to_row
+    def row_of(self, cid: str) -> int | None:
+        """The row of a chunk id, None when no row has it."""
+        return self.rows_by_id([cid])[0]
+
+    def rows_by_id(self, ids: list[str]) -> list[int | None]:
+        """The rows of chunk ids (None for an id no row has), looked up in the folder's sorted
+        table of id hashes and checked against the stored id: no table of 150,000 ids is made in
+        memory (~90 MB and 0.6 s at 10,000 reports, measured)."""
+        if not ids:
+            return []
+        keys, order = self.rows.id_keys, self.rows.id_rows
+        wanted = np.array([id_key(cid) for cid in ids], dtype=np.uint64)
+        at = np.searchsorted(keys, wanted)
+        out: list[int | None] = []
+        for cid, key, j in zip(ids, wanted.tolist(), at.tolist()):
+            found = None
+            while j < len(keys) and int(keys[j]) == key:  # two ids may share a hash: the text decides
+                if self.rows.text(int(order[j]), 0) == cid:
+                    found = int(order[j])  # the last row of an id, were one stored twice
+                j += 1
+            out.append(found)
+        return out
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for the query tokens (bm25s's sum, in the query's order)."""
@@ -144,6 +161,11 @@ class LexicalIndex:
         if filters.half:
             keep &= np.isin(codes["half"], [rows.code("half", ""), rows.code("half", filters.half)])
         return keep
+
+
+def id_key(cid: str) -> int:
+    """A chunk id's 64-bit hash, by which the folder's id table is sorted."""
+    return int.from_bytes(hashlib.blake2b(cid.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _map_bytes(path: Path) -> mmap.mmap:
@@ -191,9 +213,11 @@ def _build(store: Store, records: dict[str, dict], settings: Settings, folder: P
     codes = {name: array("i") for name in CODED}
     ints = {"year": array("i"), "start": array("q"), "end": array("q")}
     offsets, vocab, tokens, lengths = array("q", [0]), {}, array("i"), array("q")
+    keys = array("Q")
     with (tmp / "text.bin").open("wb") as blob:
         for cid, meta in store.get_ids(store.chunks, ids, ["metadatas"]):
             meta = unpack_chunk(meta)
+            keys.append(id_key(cid))
             for name in CODED:
                 codes[name].append(values[name].setdefault(meta[name], len(values[name])))
             ints["year"].append(meta["year"] or 0)
@@ -211,6 +235,10 @@ def _build(store: Store, records: dict[str, dict], settings: Settings, folder: P
     for name, column in ints.items():
         np.save(tmp / f"{name}.npy", np.frombuffer(column, dtype=np.int32 if name == "year" else np.int64))
     np.save(tmp / "text.npy", np.frombuffer(offsets, dtype=np.int64))
+    key_of_row = np.frombuffer(keys, dtype=np.uint64)
+    order = np.argsort(key_of_row, kind="stable")
+    np.save(tmp / "id_key.npy", key_of_row[order])
+    np.save(tmp / "id_row.npy", order.astype(np.int32))
     (tmp / "values.json").write_text(json.dumps({n: list(v) for n, v in values.items()}, ensure_ascii=False),
                                      encoding="utf-8")
     (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")

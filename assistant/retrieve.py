@@ -54,7 +54,7 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     lexical = index.lexical()
-    records, id_to_row = lexical.rows, lexical.id_to_row
+    records = lexical.rows
     mask = _mask(lexical, filters)
     fused: dict[int, float] = {}
     lexical_rank: dict[int, int] = {}
@@ -73,8 +73,7 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
     if mode in ("hybrid", "dense") and mask.any():
         dense = index.dense_search(query.text, settings.fetch_k, filters, office_aliases)
         rank = 0
-        for cid, _similarity in dense:
-            row = id_to_row.get(cid)
+        for (cid, _similarity), row in zip(dense, lexical.rows_by_id([cid for cid, _ in dense])):
             if row is None or not mask[row]:
                 continue  # a chunk no report lists (an interrupted ingest) never counts
             dense_rank[row] = rank

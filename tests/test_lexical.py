@@ -47,7 +47,8 @@ def test_rows_are_the_stored_chunk_records(built, stored):
     rows = index.lexical().rows
     assert len(rows) == len(stored) > 100
     assert [rows[i] for i in range(len(rows))] == [chunk_record(cid, meta) for cid, meta in stored]
-    assert index.lexical().id_to_row[stored[7][0]] == 7
+    assert index.lexical().rows_by_id([cid for cid, _ in stored]) == list(range(len(stored)))  # each id its row
+    assert index.lexical().row_of(stored[7][0]) == 7 and index.lexical().row_of("no-such:id") is None
 
 
 @pytest.mark.parametrize("filters", [Filters(), Filters(years=(2024,)), Filters(phase="plan"),
