@@ -64,13 +64,14 @@ class ChatTab:
         self.turns = gr.State([])  # one entry per answer: its chat index, the Answer, the filters, the vote
         self.retry = gr.State(None)  # a not-found question and the filters that let it be answered
         self.reason_for = gr.State(None)  # the chat index of the answer the reason box is about
+        self.shown_votes = gr.State(())  # the votes the Chatbot was last sent: ((chat index, vote), ...)
 
     def wire(self) -> None:
         words, private = self.words, dict(api_visibility=PRIVATE)
         below = [self.drop, self.retry, self.reason_row]  # what shows under the chat for the last answer
         chat_io = dict(inputs=[self.question, self.chatbot, self.turns, self.office_filter, self.year_filter,
-                               self.phase_filter],
-                       outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
+                               self.phase_filter, self.shown_votes],
+                       outputs=[self.chatbot, self.sources, self.turns, self.question, *below, self.shown_votes],
                        concurrency_limit=self.ui.settings.answer_concurrency, concurrency_id="ask", **private)
         self.asked = [self.question.submit(self.ask, **chat_io),  # chats_ui saves each answer after them
                       self.chatbot.example_select(example_text, None, self.question, **private).then(
@@ -93,31 +94,41 @@ class ChatTab:
 
     # --- handlers -------------------------------------------------------------------------------
     def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str,
-            request: gr.Request):
+            shown_votes: tuple, request: gr.Request):
         """Stream the answer into the chat. Outputs: the chat, the sources, the turns, the question
-        box, and under the chat the drop-the-filter button, its question, the reason box."""
+        box, under the chat the drop-the-filter button, its question, the reason box; the votes
+        the Chatbot shows."""
         self.ui.allowed(request, "ask")
-        words, skip = self.words, (gr.skip(), gr.skip(), gr.skip())
+        words = self.words
         filters = Filters(offices=tuple(offices or ()), years=tuple(int(y) for y in years or ()),
                           phase=phase or "")
         history = [t["answer"].standalone_question or t["answer"].question for t in turns]
         chat = [*chat, {"role": "user", "content": question_html(message)}]
-        # the votes go with the first step only: a prop update makes Gradio build a new Chatbot and
-        # its API schema (~10 ms of the one interpreter lock each, measured under load); later
-        # steps send the bare chat, the votes stay as set
-        yield self._chat(chat, turns), gr.skip(), turns, "", gr.update(visible=False), None, gr.update(visible=False)
+        # Each step costs the one interpreter lock that twenty tabs share (measured under load):
+        # a prop update, and gr.skip() too, makes Gradio build the component anew with its API
+        # schema (~10 ms for the Chatbot), a plain value only postprocesses it. So the votes go
+        # with the first step only, and only when they differ from those it was sent last (later
+        # steps send the bare chat, the votes stay as set); the hidden offer gets its label as a
+        # plain value; an answer is shown when the next one arrives or it is complete (an
+        # extractive answer is one step, not two).
+        offer_label = words["drop_filter"]
+        shown, votes = self._chat(chat, turns, shown_votes)
+        yield shown, gr.skip(), turns, "", gr.update(visible=False), None, gr.update(visible=False), votes
         answer: Answer | None = None
         try:
-            for answer in self.assistant.stream(message, history, filters):
-                yield [*chat, {"role": "assistant", "content": answer_html(answer)}], *skip, *skip
+            for grown in self.assistant.stream(message, history, filters):
+                if answer is not None:
+                    yield ([*chat, {"role": "assistant", "content": answer_html(answer)}], gr.skip(), turns, "",
+                           offer_label, None, gr.skip(), votes)
+                answer = grown
         except AssistantError as e:
             warn(words, "{message}", message=error_message(e, words))
-            yield chat[:-1], gr.skip(), gr.skip(), message, *skip
+            yield chat[:-1], gr.skip(), turns, message, offer_label, None, gr.skip(), votes
             return
         except Exception as e:  # a bug: say so plainly, keep the traceback in the log
             log.exception("answering %r failed", message)
             warn(words, words["unexpected"], kind=type(e).__name__)
-            yield chat[:-1], gr.skip(), gr.skip(), message, *skip
+            yield chat[:-1], gr.skip(), turns, message, offer_label, None, gr.skip(), votes
             return
         if answer.notice:
             warn(words, "{notice}", notice=answer.notice)
@@ -125,16 +136,20 @@ class ChatTab:
         turns = [*turns, {"index": len(chat) - 1, "answer": answer, "filters": filters}]
         # a not-found that the page's filters caused: the reply names them (chain.py); offer to drop them
         dropped = [name for name in answer.filtered_out if name in DROPPABLE]
-        offer = gr.update(visible=True, value=words["drop_filter"]) if dropped else gr.skip()  # hidden above
+        offer = gr.update(visible=True, value=offer_label) if dropped else offer_label  # else still hidden
         retry = {"question": message, "filters": replace(filters, **{n: DROPPABLE[n] for n in dropped})} \
             if dropped else None
-        yield chat, sources_html(answer, words), turns, gr.skip(), offer, retry, gr.skip()
+        yield chat, sources_html(answer, words), turns, "", offer, retry, gr.skip(), votes
 
-    def _chat(self, chat: list, turns: list):
-        """The chat with each answer's vote shown as chosen (a new message would clear them)."""
-        votes = {t["index"]: VOTES.get(t.get("vote")) for t in turns}
-        return gr.update(value=chat, feedback_value=[votes.get(i) for i, m in enumerate(chat)
-                                                     if m["role"] == "assistant"])
+    def _chat(self, chat: list, turns: list, shown: tuple):
+        """The chat with each answer's vote shown as chosen (a new message would clear them), and
+        those votes; the bare chat when the Chatbot was last sent these same votes."""
+        at = {t["index"]: VOTES.get(t.get("vote")) for t in turns}
+        votes = tuple((i, v) for i, v in sorted(at.items()) if v)
+        if votes == tuple(map(tuple, shown or ())):
+            return chat, votes
+        return gr.update(value=chat, feedback_value=[at.get(i) for i, m in enumerate(chat)
+                                                     if m["role"] == "assistant"]), votes
 
     def dropped(self, retry: dict | None):
         """The filters set as the not-found reply offered, and its question back in the box."""

