@@ -302,7 +302,7 @@ def in_period(query: Query, s: Sentence) -> bool:
 
 HALF_WORDS = {"H1": "上半年", "H2": "下半年"}
 YEAR_RANGE = re.compile(r"(20\d{2})\s*年?\s*[-—–~至到]\s*(20\d{2})")
-WHOLE_YEAR = re.compile(r"全年|whole year|full year", re.I)
+WHOLE_YEAR = re.compile(r"全年|whole[\s-]year|full[\s-]year|entire year", re.I)
 PART_OF_YEAR = re.compile(r"\d+\s*[-—–~至到]\s*\d+\s*月|前[一二三]季度|[一二三四]季度|上半年|下半年|截至\d+月|截止\d+月")
 
 

@@ -244,3 +244,15 @@ def test_a_place_a_report_speaks_of_is_asked_of_the_reports_that_name_it(assista
     assert query.places == ["青石社区"] and not query.unknown_offices
     answer = assistant.ask("青石社区2024年要打造什么？")
     assert answer.citations and all(c.office == "铁西街道" for c in answer.citations), answer.answer
+
+
+def test_a_word_with_a_numeral_in_it_states_no_figure():
+    from assistant.figures import states_figure
+    from assistant.query import understand
+
+    query = understand("新华路街道2023年区级税收完成了多少？", [])
+    assert not states_figure("挖掘存量企业“一次性税源”与潜在税收", query)
+    assert states_figure("完成区级税收1.2亿元", query)
+    visitors = understand("滑雪场雪季接待了多少游客？", [])
+    assert not states_figure("投资1600万元建设滑雪场游客接待大厅", visitors)
+    assert states_figure("滑雪场共接游客7万人次", visitors)
