@@ -256,3 +256,13 @@ def test_a_word_with_a_numeral_in_it_states_no_figure():
     visitors = understand("滑雪场雪季接待了多少游客？", [])
     assert not states_figure("投资1600万元建设滑雪场游客接待大厅", visitors)
     assert states_figure("滑雪场共接游客7万人次", visitors)
+
+
+def test_a_question_across_offices_finds_every_report_that_holds_its_topic(assistant):
+    # the scan of the lexical index, not the top k of one ranking: each report that writes 培训
+    # gets its line
+    holding = {row.office for row in assistant.index.lexical().rows if "培训" in row.text}  # (indexed text:
+    # 海西's 培训 is in the advertising after its report)
+    assert len(holding) >= 2
+    answer = assistant.ask("哪些街道提到了培训？")
+    assert {c.office for c in answer.citations} >= holding, ({c.office for c in answer.citations}, holding)
