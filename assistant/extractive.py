@@ -15,6 +15,7 @@ from .figures import NUMERIC, has_unit, states_figure, states_new
 from .leads import render_extractive
 from .index import Index
 from .labels import say
+from .outline import asks_outline, outline_answer
 from .query import Query, stem
 from .retrieve import Hit
 from .settings import Settings
@@ -331,6 +332,8 @@ class ExtractiveAnswerer:
             sentences = [s for s in sentences if any(stem(p) in index.report(s.hit.chunk.report_id).text
                                                      for p in query.places)]
         terms = score_sentences(index, query, sentences)
+        if asks_outline(query) and (parts := outline_answer(query, hits, index, self.settings)):
+            return parts  # 分哪几个方面: the headings under the section it names
         chosen = select(query, sentences, self.settings)
         if not chosen:
             return None

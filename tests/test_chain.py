@@ -266,3 +266,15 @@ def test_a_question_across_offices_finds_every_report_that_holds_its_topic(assis
     assert len(holding) >= 2
     answer = assistant.ask("哪些街道提到了培训？")
     assert {c.office for c in answer.citations} >= holding, ({c.office for c in answer.citations}, holding)
+
+
+def test_a_question_about_the_parts_of_a_section_lists_its_headings_each_cited(assistant):
+    answer = assistant.ask("辽西街道下半年工作计划分哪几个方面？")
+    report = assistant.index.report(answer.citations[0].report_id)
+    plan = next(s for s in report.walk() if "下半年工作计划" in s.heading)
+    assert [c.text for c in answer.citations] == [c.heading for c in plan.children]
+    assert all(report.text[c.start:c.end] == c.text for c in answer.citations)  # cited where it stands
+    assert answer.answer.startswith(f"辽西街道2024年下半年工作计划共{len(plan.children)}个部分")
+    # the 工程 each top-level heading names are the report's own parts
+    projects = assistant.ask("望月湖街道2024年要实施哪几大工程？")
+    assert len(projects.citations) == 4 and all("工程" in c.text for c in projects.citations)
