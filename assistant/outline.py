@@ -54,7 +54,8 @@ def outline_answer(query: Query, hits: list[Hit], index: Index, settings: Settin
     if best is None:
         return None
     report, section = index.report(best[1]), best[2]
-    citations = [cite(report, n, c.start, c.start + len(c.heading)) for n, c in enumerate(section.children, 1)]
+    citations = [cite(report, n, c.start, c.start + len(c.heading), section=" › ".join(h for h in c.path if h), anchor=c.id)
+                 for n, c in enumerate(section.children, 1)]  # (the viewer scrolls to the section)
     name = LABEL.sub("", section.heading)
     name = name if any(a in name for a in office_aliases(report.office)) else report.office + name
     lines = [say(query.lang, "answer_outline", section=name, n=len(citations)), ""]
