@@ -169,8 +169,10 @@ def _years_and_kind(title: str, block: str, headings: list[str], opening: str,
         done = re.sub(r"[^，,。]*(?:完成|落实|进展|执行)情况", "", source)  # 实事项目完成情况 plans nothing
         has_summary = has_summary or bool(re.search(summary_words, source))
         has_plan = has_plan or bool(re.search(plan_words, done))
-    if not has_summary and not has_plan:
-        has_plan = True  # a text that says neither looks ahead (a 规划, a list of tasks)
+    if not has_summary and not has_plan:  # how the opening speaks: of what was done, else what will be
+        done_cues = len(vocab.pattern("kinds", "body_summary_pattern").findall(wider))
+        has_summary = done_cues > len(vocab.pattern("kinds", "body_plan_pattern").findall(wider))
+        has_plan = not has_summary  # (a 规划 or a list of tasks says neither and looks ahead)
     kind = "summary+plan" if has_summary and has_plan else "summary" if has_summary else "plan"
     years = summary_years | plan_years
     if not years and (year := _first_year(source) or _common_year(wider, headings)):
