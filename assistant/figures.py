@@ -77,6 +77,8 @@ def has_unit(text: str, unit: str) -> bool:
     if unit == "%":
         return bool(re.search(r"\d\s*%|百分之", text))
     unit = UNIT_SYNONYMS.get(unit, unit)  # (a word may stand between: 涉及1197居户, 3个村共120户)
+    if re.search(rf"[（(][万亿]?(?:{unit})[)）]", text) and re.search(r"\d", text):
+        return True  # a table row's unit stands in its label: 居家养老服务（人次） | 2024年完成 9650
     return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?[\u4e00-\u9fff]?(?:{unit})", text))
 
 

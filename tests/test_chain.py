@@ -278,3 +278,20 @@ def test_a_question_about_the_parts_of_a_section_lists_its_headings_each_cited(a
     # the 工程 each top-level heading names are the report's own parts
     projects = assistant.ask("望月湖街道2024年要实施哪几大工程？")
     assert len(projects.citations) == 4 and all("工程" in c.text for c in projects.citations)
+
+
+def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
+    from assistant.figures import has_unit
+
+    assert has_unit("居家养老服务（人次） | 2024年完成 9650 | 2025年目标 12000", "人次")
+    assert has_unit("一般公共预算收入（万元） | 全年目标 16800", "元")
+    assert not has_unit("居家养老服务（人次）", "人次")  # a label without a figure states nothing
+
+
+def test_an_office_named_for_its_road_is_found_by_its_english_name():
+    from assistant.query import english_name, understand
+
+    offices = ["中原西路街道", "新华路街道", "铁西街道"]
+    assert understand("How many compounds does Zhongyuan West Road Subdistrict have?", offices).offices == ["中原西路街道"]
+    assert understand("What did Xinhua Road Subdistrict build?", offices).offices == ["新华路街道"]
+    assert english_name("中原西路街道") == "Zhongyuanxilu"
