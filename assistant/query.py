@@ -277,8 +277,12 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
             unknown.append(office)
     if lang == "en":
         pinyin = {a for a in known if a.isascii()}
-        for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (?:sub-?district|street|subdistrict office|office)\b", folded):
-            word = m[1].split()[-1]
-            if word not in vocab.words("query", "english_not_names") and word not in pinyin and not any(word in k for k in pinyin):
+        not_names, places = set(vocab.words("query", "english_not_names")), set(vocab.words("query", "english_place_words"))
+        for m in re.finditer(r"\b([a-z]+(?:[ -][a-z]+){0,2}) (?:sub-?district|street|subdistrict office|office)\b", folded):
+            words = re.split(r"[ -]", m[1])
+            while words and words[-1] in places:  # Foo West Road Subdistrict: foo
+                words.pop()
+            word = words[-1] if words else ""
+            if word and word not in not_names and word not in pinyin and not any(word in k for k in pinyin):
                 unknown.append(word)
     return [u for u in unknown if not any(u.startswith(n) or n.startswith(u) for n in named)]

@@ -295,3 +295,12 @@ def test_an_office_named_for_its_road_is_found_by_its_english_name():
     assert understand("How many compounds does Zhongyuan West Road Subdistrict have?", offices).offices == ["中原西路街道"]
     assert understand("What did Xinhua Road Subdistrict build?", offices).offices == ["新华路街道"]
     assert english_name("中原西路街道") == "Zhongyuanxilu"
+
+
+def test_an_english_place_name_around_an_unknown_office_is_not_the_office():
+    from assistant.query import understand
+
+    offices = ["铁西街道"]
+    assert understand("What rank does the high-tech-zone subdistrict hold?", offices).unknown_offices == []
+    assert understand("How many compounds does Foo West Road Subdistrict have?", offices).unknown_offices == ["foo"]
+    assert understand("What does each sub-district plan?", offices).unknown_offices == []
