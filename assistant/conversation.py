@@ -205,10 +205,19 @@ def _aspect_of(previous: str, now: Reading, before: Reading, aspects: set[str]) 
     """The previous question's topic, measured as this one asks (限上零售额是多少 + 增速呢 ->
     限上零售额增速是多少; 领取待遇多少人次 + 一共领了多少钱 -> 领取待遇一共领了多少钱)."""
     text, spans = _topic_spans(previous, before, frozenset(aspects))
+    rest = now.rest
+    years = _shifted_years(now, before.query)
+    if before.query.years and years != list(before.query.years):  # 去年完成了多少: of the year before
+        text = text.replace(str(before.query.years[0]), str(years[0]), 1)  # (same length: spans hold)
+        previous = previous.replace(str(before.query.years[0]), str(years[0]), 1)
+        rest = _cue("year_before").sub("", _cue("year_after").sub("", rest)).strip(" ，,")
     if not spans:
-        return f"{previous.rstrip('？?。 ')}，{now.rest}"
+        return f"{previous.rstrip('？?。 ')}，{rest}"
     end = max(e for _, e in spans)
-    return text[:end] + now.rest + ("" if now.asks else _without_units(text[end:]))
+    asked = _cue("asking").search(text)  # 人居环境宣传要结合哪些阶段性工作 + 目的是啥: of 人居环境宣传,
+    if now.asks and asked and any(e <= asked.start() for _, e in spans):  # not of the question's own words
+        end = max(e for _, e in spans if e <= asked.start())
+    return text[:end] + rest + ("" if now.asks else _without_units(text[end:]))
 
 
 def _with_year(text: str, year: int, offices: list[str]) -> str:

@@ -15,6 +15,7 @@ from .figures import NUMERIC, has_unit, states_figure, states_new
 from .leads import render_extractive
 from .index import Index
 from .labels import say
+from .outline import asks_outline, outline_answer
 from .query import Query, stem
 from .retrieve import Hit
 from .settings import Settings
@@ -302,7 +303,7 @@ def in_period(query: Query, s: Sentence) -> bool:
 
 HALF_WORDS = {"H1": "上半年", "H2": "下半年"}
 YEAR_RANGE = re.compile(r"(20\d{2})\s*年?\s*[-—–~至到]\s*(20\d{2})")
-WHOLE_YEAR = re.compile(r"全年|whole year|full year", re.I)
+WHOLE_YEAR = re.compile(r"全年|whole[\s-]year|full[\s-]year|entire year", re.I)
 PART_OF_YEAR = re.compile(r"\d+\s*[-—–~至到]\s*\d+\s*月|前[一二三]季度|[一二三四]季度|上半年|下半年|截至\d+月|截止\d+月")
 
 
@@ -331,6 +332,8 @@ class ExtractiveAnswerer:
             sentences = [s for s in sentences if any(stem(p) in index.report(s.hit.chunk.report_id).text
                                                      for p in query.places)]
         terms = score_sentences(index, query, sentences)
+        if asks_outline(query) and (parts := outline_answer(query, hits, index, self.settings)):
+            return parts  # 分哪几个方面: the headings under the section it names
         chosen = select(query, sentences, self.settings)
         if not chosen:
             return None

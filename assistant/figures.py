@@ -61,12 +61,12 @@ def parse_value(text: str) -> tuple[float | None, float | None]:
 
 # --- figures a question asks for (extractive.py, leads.py, comparison.py) ---------------------------
 # a Chinese numeral counts only with a measure word after it (四大工程, 三个, 两家; not 一是, 统一)
-NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批|座|所|台|部|件|大|类|批)")
+NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批|座|所|台|部|件|大|类|批)(?!性)")  # (一次性: no count)
 NOT_FIGURES = re.compile(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]{1,3}[)）.、．]|[一二三四五六七八九十]+是)"
                          r"|(?<!\d)(?:19|20)\d{2}\s*年度?(?![0-9]*[万亿]?[元户人个家次%])")
 # a unit asked and the units the same count is written in (多少座厕所 -> 243个; 几部电梯 -> 26台;
 # the items of a list, 清单 or 事项, are counted in 条, 项 and 件 alike)
-UNIT_SYNONYMS = {"人": "人|名", "名": "名|人", "户": "户|家", "次": "次|场|场次", "场": "场|次|场次",
+UNIT_SYNONYMS = {"人": "人|名|位", "名": "名|人", "户": "户|家", "次": "次|场|场次", "场": "场|次|场次",
                  "元": "元|万元|亿元|亿", "个": "个|家|处|项|所|座", "台": "台|部|辆", "部": "部|台",
                  "件": "件|条|起|单|宗|项", "条": "条|件|项", "项": "项|条|件|个", "起": "起|件|宗", "处": "处|个", "座": "座|个|处|所",
                  "所": "所|个|座", "栋": "栋|幢|座|个", "辆": "辆|台", "张": "张|份", "家": "家|个|户"}
@@ -77,6 +77,8 @@ def has_unit(text: str, unit: str) -> bool:
     if unit == "%":
         return bool(re.search(r"\d\s*%|百分之", text))
     unit = UNIT_SYNONYMS.get(unit, unit)  # (a word may stand between: 涉及1197居户, 3个村共120户)
+    if re.search(rf"[（(][万亿]?(?:{unit})[)）]", text) and re.search(r"\d", text):
+        return True  # a table row's unit stands in its label: 居家养老服务（人次） | 2024年完成 9650
     return bool(re.search(rf"(\d|[一二两三四五六七八九十百千万])\s*[余多]?[万亿]?[\u4e00-\u9fff]?(?:{unit})", text))
 
 

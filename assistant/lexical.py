@@ -81,6 +81,10 @@ class Rows:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def codes_value(self, i: int, name: str):
+        """One coded column's value of a row, without making its record."""
+        return self.values[name][int(self.codes[name][i])]
+
     def code(self, name: str, value) -> int:
         """The code of a value in a coded column (-1 when no row has it)."""
         try:

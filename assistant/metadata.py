@@ -159,15 +159,20 @@ def _years_and_kind(title: str, block: str, headings: list[str], opening: str,
                 summary_years, plan_years = {delivered - 1}, {delivered}
             elif year := _first_year(source):  # 2024年政府工作报告 is delivered in 2024; 2023年工作报告 reviews 2023
                 delivered_in_title = any(g in genre for g in vocab.words("kinds", "titled_by_delivery"))
-                summary_years, plan_years = ({year - 1}, {year}) if delivered_in_title else ({year}, {year + 1})
+                if delivered_in_title and (IN_PROGRESS.search(opening) or "今年以来" in wider):  # of the title's year
+                    summary_years, plan_years = {year}, {year}  # so far, delivered within it
+                else:
+                    summary_years, plan_years = ({year - 1}, {year}) if delivered_in_title else ({year}, {year + 1})
         return sorted(summary_years | plan_years), "summary+plan", genre
     has_summary, has_plan = bool(summary_years), bool(plan_years)  # the years say which parts there are
     if title or not (has_summary or has_plan):  # a title's words say it too; an opening's only without years
         done = re.sub(r"[^，,。]*(?:完成|落实|进展|执行)情况", "", source)  # 实事项目完成情况 plans nothing
         has_summary = has_summary or bool(re.search(summary_words, source))
         has_plan = has_plan or bool(re.search(plan_words, done))
-    if not has_summary and not has_plan:
-        has_plan = True  # a text that says neither looks ahead (a 规划, a list of tasks)
+    if not has_summary and not has_plan:  # how the opening speaks: of what was done, else what will be
+        done_cues = len(vocab.pattern("kinds", "body_summary_pattern").findall(wider))
+        has_summary = done_cues > len(vocab.pattern("kinds", "body_plan_pattern").findall(wider))
+        has_plan = not has_summary  # (a 规划 or a list of tasks says neither and looks ahead)
     kind = "summary+plan" if has_summary and has_plan else "summary" if has_summary else "plan"
     years = summary_years | plan_years
     if not years and (year := _first_year(source) or _common_year(wider, headings)):
@@ -223,6 +228,10 @@ def _dates(text: str) -> str:
         return str((int(CN_DIGIT.get(tens, "1")) if tens else 1) * 10 + (int(CN_DIGIT.get(ones, "0")) if ones else 0))
     return re.sub(r"年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
                   lambda m: f"年{number(m[1])}月{number(m[2])}日", text)
+
+
+# a report on the year it is written in, part of the way through (今年以来, 1-8月, 截至6月底)
+IN_PROGRESS = re.compile(r"今年以来|今年上半年|截至\s*\d{1,2}\s*月|\d{1,2}\s*[-—–至到]\s*\d{1,2}\s*月")
 
 
 def _meeting_date(content: list) -> str:

@@ -147,6 +147,14 @@ def _wordlike(name: str) -> bool:
         and base_tokenizer().frequency(name) >= 300
 
 
+def _verb_phrase(name: str) -> bool:
+    """Only verbs (升级改造街道…: what was done to a street, no name; 镇 and 乡 end ordinary words too)."""
+    from .textnorm import base_tokenizer
+
+    tagged = base_tokenizer().tagged(name)
+    return bool(tagged) and all(flag in ("v", "vn", "vd", "ad", "d") for _, flag in tagged)
+
+
 COMMON_POS = {"v", "vd", "ad", "d", "p", "c", "u", "m", "r", "q", "t"}  # verbs, adverbs, particles …
 
 
@@ -236,7 +244,7 @@ def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:
         if re.search(r"(在|按照|根据|遵照)[^，,。]{0,2}$", window_before) or re.match(
                 r"\s*(?:的|、)?\s*(?:正确|坚强)?(?:领导|部署|要求|指导)", window_after):
             continue  # 在滨江街道党工委的领导下, 按照光华路街道工委的部署: the office above it
-        if _kind_of(office) in ("街道", "办事处") and len(office) <= 8:  # (镇 and 乡 end ordinary words: 三是乡村)
+        if _kind_of(office) in ("街道", "办事处") and len(office) <= 8 and not _verb_phrase(office[:-2]):
             lone.append(office)
             regions.setdefault(office, region)
         if re.match(rf"\s*(?:{after})", window_after) or re.search(rf"(?:{institutional})$", written):

@@ -152,12 +152,21 @@ def office_aliases(office: str) -> tuple[str, ...]:
     elif kind == "社区":
         aliases |= {short + "社区居委会", short + "社区居民委员会"}
     aliases.add("".join(lazy_pinyin(short)).lower())
+    for ending, english in ROAD_NAMES:  # 中原西路街道: "Zhongyuan West Road", as English writes a road
+        if short.endswith(ending) and len(short) > len(ending):
+            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english.replace(" ", ""))
+            break
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
+
+
+ROAD_NAMES = (("东路", "east road"), ("西路", "west road"), ("南路", "south road"), ("北路", "north road"),  # (matched without spaces)
+              ("中路", "middle road"), ("大街", "avenue"), ("路", "road"))
 
 
 def english_name(office: str) -> str:
     """An office as an English sentence names it: 铁西街道 -> Tiexi."""
-    latin = [a for a in office_aliases(office) if a.isascii()]
+    roads = tuple(e.replace(" ", "") for _, e in ROAD_NAMES)
+    latin = [a for a in office_aliases(office) if a.isascii() and not a.endswith(roads)]  # its pinyin
     return latin[0].title() if latin else office
 
 
@@ -268,8 +277,12 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
             unknown.append(office)
     if lang == "en":
         pinyin = {a for a in known if a.isascii()}
-        for m in re.finditer(r"\b([a-z]+(?: [a-z]+)?) (?:sub-?district|street|subdistrict office|office)\b", folded):
-            word = m[1].split()[-1]
-            if word not in vocab.words("query", "english_not_names") and word not in pinyin and not any(word in k for k in pinyin):
+        not_names, places = set(vocab.words("query", "english_not_names")), set(vocab.words("query", "english_place_words"))
+        for m in re.finditer(r"\b([a-z]+(?:[ -][a-z]+){0,2}) (?:sub-?district|street|subdistrict office|office)\b", folded):
+            words = re.split(r"[ -]", m[1])
+            while words and words[-1] in places:  # Foo West Road Subdistrict: foo
+                words.pop()
+            word = words[-1] if words else ""
+            if word and word not in not_names and word not in pinyin and not any(word in k for k in pinyin):
                 unknown.append(word)
     return [u for u in unknown if not any(u.startswith(n) or n.startswith(u) for n in named)]

@@ -94,9 +94,39 @@ def search(index: Index, query: Query, settings: Settings, filters: Filters = Fi
                 diverse.append((row, score))
         ranked = diverse
     ranked = ranked[:k]
+    if per_report and mode != "dense":  # and every other report that holds the topic, however it ranks
+        shown = {row for row, _ in ranked}
+        floor = min((score for _, score in ranked), default=1.0)
+        ranked += [(row, floor * 0.5) for row in _scan(index, query, mask, per_report) if row not in shown]
     hits = [Hit(records[row], score, lexical_rank.get(row), dense_rank.get(row)) for row, score in ranked]
     timings["search"] = (time.perf_counter() - t0) * 1000
     return SearchResult(hits, timings)
+
+
+def _scan(index: Index, query: Query, mask: np.ndarray, per_report: int, most: int = 40) -> list[int]:
+    """A question across offices asks of all of them: the best passages of every report that holds
+    the question's weightiest key term (a scan of the lexical index, not the top k of one ranking,
+    whose passages of a report may hold other words of the question only), ``per_report`` each,
+    for at most ``most`` reports."""
+    if not query.weights:
+        return []
+    lexical = index.lexical()
+    term = max(query.weights, key=query.weights.get)
+    tokens = index.tokenizer.tokenize(fold(term))
+    if not tokens:
+        return []
+    scores = np.where(mask, lexical.scores(tokens), 0.0)
+    best: dict[str, list[int]] = {}
+    for row in np.argsort(-scores):
+        if scores[row] <= 0:
+            break
+        rid = lexical.rows.codes_value(int(row), "report_id")
+        rows = best.setdefault(rid, [])
+        if len(rows) < per_report:
+            rows.append(int(row))
+        if len(best) > most:
+            break
+    return [row for rows in list(best.values())[:most] for row in rows]
 
 
 def _boost(record: ChunkRecord, query: Query, settings: Settings) -> float:

@@ -244,3 +244,63 @@ def test_a_place_a_report_speaks_of_is_asked_of_the_reports_that_name_it(assista
     assert query.places == ["青石社区"] and not query.unknown_offices
     answer = assistant.ask("青石社区2024年要打造什么？")
     assert answer.citations and all(c.office == "铁西街道" for c in answer.citations), answer.answer
+
+
+def test_a_word_with_a_numeral_in_it_states_no_figure():
+    from assistant.figures import states_figure
+    from assistant.query import understand
+
+    query = understand("新华路街道2023年区级税收完成了多少？", [])
+    assert not states_figure("挖掘存量企业“一次性税源”与潜在税收", query)
+    assert states_figure("完成区级税收1.2亿元", query)
+    visitors = understand("滑雪场雪季接待了多少游客？", [])
+    assert not states_figure("投资1600万元建设滑雪场游客接待大厅", visitors)
+    assert states_figure("滑雪场共接游客7万人次", visitors)
+
+
+def test_a_question_across_offices_finds_every_report_that_holds_its_topic(assistant):
+    # the scan of the lexical index, not the top k of one ranking: each report that writes 培训
+    # gets its line
+    holding = {row.office for row in assistant.index.lexical().rows if "培训" in row.text}  # (indexed text:
+    # 海西's 培训 is in the advertising after its report)
+    assert len(holding) >= 2
+    answer = assistant.ask("哪些街道提到了培训？")
+    assert {c.office for c in answer.citations} >= holding, ({c.office for c in answer.citations}, holding)
+
+
+def test_a_question_about_the_parts_of_a_section_lists_its_headings_each_cited(assistant):
+    answer = assistant.ask("辽西街道下半年工作计划分哪几个方面？")
+    report = assistant.index.report(answer.citations[0].report_id)
+    plan = next(s for s in report.walk() if "下半年工作计划" in s.heading)
+    assert [c.text for c in answer.citations] == [c.heading for c in plan.children]
+    assert all(report.text[c.start:c.end] == c.text for c in answer.citations)  # cited where it stands
+    assert answer.answer.startswith(f"辽西街道2024年下半年工作计划共{len(plan.children)}个部分")
+    # the 工程 each top-level heading names are the report's own parts
+    projects = assistant.ask("望月湖街道2024年要实施哪几大工程？")
+    assert len(projects.citations) == 4 and all("工程" in c.text for c in projects.citations)
+
+
+def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
+    from assistant.figures import has_unit
+
+    assert has_unit("居家养老服务（人次） | 2024年完成 9650 | 2025年目标 12000", "人次")
+    assert has_unit("一般公共预算收入（万元） | 全年目标 16800", "元")
+    assert not has_unit("居家养老服务（人次）", "人次")  # a label without a figure states nothing
+
+
+def test_an_office_named_for_its_road_is_found_by_its_english_name():
+    from assistant.query import english_name, understand
+
+    offices = ["中原西路街道", "新华路街道", "铁西街道"]
+    assert understand("How many compounds does Zhongyuan West Road Subdistrict have?", offices).offices == ["中原西路街道"]
+    assert understand("What did Xinhua Road Subdistrict build?", offices).offices == ["新华路街道"]
+    assert english_name("中原西路街道") == "Zhongyuanxilu"
+
+
+def test_an_english_place_name_around_an_unknown_office_is_not_the_office():
+    from assistant.query import understand
+
+    offices = ["铁西街道"]
+    assert understand("What rank does the high-tech-zone subdistrict hold?", offices).unknown_offices == []
+    assert understand("How many compounds does Foo West Road Subdistrict have?", offices).unknown_offices == ["foo"]
+    assert understand("What does each sub-district plan?", offices).unknown_offices == []

@@ -54,6 +54,15 @@ def test_a_follow_up_about_an_item_of_the_answer_asks_about_that_item(assistant)
     assert "第九条" in assistant.meant("第九条展开说说", [first])
 
 
+def test_a_measure_of_the_topic_before_keeps_its_subject_and_shifts_its_year(assistant):
+    # 去年完成了多少 after a question of 2024 (the year its report is of) asks of 2023
+    assert "2023年" in assistant.meant("去年完成了多少？", ["铁西街道固投全年计划完成多少？"])
+    assert assistant.ask("去年完成了多少？", history=["铁西街道固投全年计划完成多少？"]).status == "not_found"
+    # 目的是啥 (啥 = 什么) asks the purpose of what was asked about, not of the question's own words
+    assert assistant.meant("目的是啥？", ["铁西街道2024年人居环境宣传要结合哪些阶段性工作？"]) \
+        == "铁西街道2024年人居环境宣传目的是啥"
+
+
 def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
     cases = [
         ("那开元街道呢？", ["铁西街道2024年招商引资目标是多少？"], "开元街道2024年招商引资目标是多少？"),

@@ -103,3 +103,16 @@ def test_an_untitled_review_names_its_office_once_and_its_year_with_since():
             "一年来，我们重点抓好了以下工作：\n一、坚持以抓项目对冲下行压力\n全年固定资产投资29.30亿元，较2022年增长11.37亿元。\n")
     report = parsed(text)
     assert (report.office, report.years, report.kind) == ("未央街道", [2023], "summary")
+
+
+def test_a_government_report_on_the_year_in_progress_is_of_that_year():
+    # delivered mid-year: 今年以来…1-6月 reviews the title's year, not the one before
+    text = ("XX县2022年政府工作报告\n今年以来，青松乡紧紧围绕县委县政府战略目标推进各项工作。"
+            "1-6月，全乡财政总收入238.68万，同比上升26.9%。\n一、下半年工作打算\n新建社区食堂3家。\n")
+    assert parsed(text).years == [2022]
+
+
+def test_an_untitled_text_that_says_what_was_done_is_a_summary():
+    text = ("中山路街道结合辖区特点，积极主动开展各项工作，狠抓落实，成效明显。现将具体工作情况汇报如下。\n"
+            "一、尽职履责\n累计走访企业120家，已完成老旧小区改造5个。\n")
+    assert parsed(text).kind == "summary"
