@@ -186,7 +186,7 @@ def test_a_huge_pdf_upload_does_not_stop_questions_or_the_viewer(open_app):
         while thread.is_alive() or n < 3:
             n += 1
             t = time.perf_counter()
-            messages = submit(client, "ask", ["铁西街道2024年招商引资目标是多少？", [], [], [], [], ""],
+            messages = submit(client, "ask", ["铁西街道2024年招商引资目标是多少？", [], [], [], [], "", None],
                               session=f"asker{n}")
             asked = time.perf_counter() - t
             assert messages[-1]["success"] and "7亿元" in json.dumps(messages, ensure_ascii=False)
@@ -348,7 +348,7 @@ def test_two_hundred_likes_of_one_answer_store_one_vote(open_app):
     db = Database(open_app["world"] / "data" / "assistant.db")
     with gradio_client(open_app["url"], None) as client:
         session = "liker01"
-        messages = submit(client, "ask", ["铁西街道2024年招商引资目标是多少？", [], [], [], [], ""], session=session)
+        messages = submit(client, "ask", ["铁西街道2024年招商引资目标是多少？", [], [], [], [], "", None], session=session)
         assert messages[-1]["success"]
         before = len(votes(db))
         dep = dependency(client, "on_like")
