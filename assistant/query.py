@@ -152,20 +152,17 @@ def office_aliases(office: str) -> tuple[str, ...]:
     elif kind == "社区":
         aliases |= {short + "社区居委会", short + "社区居民委员会"}
     aliases.add("".join(lazy_pinyin(short)).lower())
-    for ending, english in ROAD_NAMES:  # 中原西路街道: "Zhongyuan West Road", as English writes a road
+    for ending, english in vocab.data()["query"]["road_names"]:  # 中原西路街道: Zhongyuan West Road
         if short.endswith(ending) and len(short) > len(ending):
-            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english.replace(" ", ""))
+            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english)
             break
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
 
-ROAD_NAMES = (("东路", "east road"), ("西路", "west road"), ("南路", "south road"), ("北路", "north road"),  # (matched without spaces)
-              ("中路", "middle road"), ("大街", "avenue"), ("路", "road"))
-
 
 def english_name(office: str) -> str:
     """An office as an English sentence names it: 铁西街道 -> Tiexi."""
-    roads = tuple(e.replace(" ", "") for _, e in ROAD_NAMES)
+    roads = tuple(e for _, e in vocab.data()["query"]["road_names"])
     latin = [a for a in office_aliases(office) if a.isascii() and not a.endswith(roads)]  # its pinyin
     return latin[0].title() if latin else office
 
