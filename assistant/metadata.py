@@ -159,7 +159,7 @@ def _years_and_kind(title: str, block: str, headings: list[str], opening: str,
                 summary_years, plan_years = {delivered - 1}, {delivered}
             elif year := _first_year(source):  # 2024年政府工作报告 is delivered in 2024; 2023年工作报告 reviews 2023
                 delivered_in_title = any(g in genre for g in vocab.words("kinds", "titled_by_delivery"))
-                if delivered_in_title and (IN_PROGRESS.search(opening) or "今年以来" in wider):  # of the title's year
+                if delivered_in_title and (vocab.pattern("kinds", "in_progress_pattern").search(opening) or "今年以来" in wider):  # of the title's year
                     summary_years, plan_years = {year}, {year}  # so far, delivered within it
                 else:
                     summary_years, plan_years = ({year - 1}, {year}) if delivered_in_title else ({year}, {year + 1})
@@ -228,10 +228,6 @@ def _dates(text: str) -> str:
         return str((int(CN_DIGIT.get(tens, "1")) if tens else 1) * 10 + (int(CN_DIGIT.get(ones, "0")) if ones else 0))
     return re.sub(r"年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
                   lambda m: f"年{number(m[1])}月{number(m[2])}日", text)
-
-
-# a report on the year it is written in, part of the way through (今年以来, 1-8月, 截至6月底)
-IN_PROGRESS = re.compile(r"今年以来|今年上半年|截至\s*\d{1,2}\s*月|\d{1,2}\s*[-—–至到]\s*\d{1,2}\s*月")
 
 
 def _meeting_date(content: list) -> str:

@@ -198,17 +198,14 @@ def _kind_of(office: str) -> str:
     return next((k for k in ("办事处", "街道", "社区", "镇", "乡") if office.endswith(k)), "")
 
 
-# the labels of a page's field that names who published it (发布机构：…, 发文机构:大姚县金碧镇)
-PUBLISHER = "发布机构|发布部门|发布单位|发文机构|发文单位|发文机关|公开单位|信息来源|来源"
-
-
 def office_and_region(block: str, content: list, body: list) -> tuple[str, str, dict]:
     """(office, region, where it was read)."""
     names = OfficeNames(" ".join(ln.text for ln in content))
     sources = [("title", block)]
     fields = [normalised(ln.text) for ln in content if ln.kind == "header"]
-    sources.append(("fields", " ".join(re.sub(rf".*?(?:{PUBLISHER})\s*[\]】]?\s*[:：|]", " ", f)
-                                       for f in fields if re.search(PUBLISHER, f))))
+    publisher = vocab.alternation("offices", "publisher_fields")
+    sources.append(("fields", " ".join(re.sub(rf".*?(?:{publisher})\s*[\]】]?\s*[:：|]", " ", f)
+                                       for f in fields if re.search(publisher, f))))
     sources.append(("breadcrumb", " ".join(f for f in fields if vocab.pattern("chrome", "breadcrumb_pattern").search(f))))
     sources.append(("signature", " ".join(normalised(ln.text) for ln in content if ln.kind == "signature")))
     for where, text in sources:

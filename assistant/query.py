@@ -152,20 +152,17 @@ def office_aliases(office: str) -> tuple[str, ...]:
     elif kind == "社区":
         aliases |= {short + "社区居委会", short + "社区居民委员会"}
     aliases.add("".join(lazy_pinyin(short)).lower())
-    for ending, english in ROAD_NAMES:  # 中原西路街道: "Zhongyuan West Road", as English writes a road
+    for ending, english in vocab.data()["query"]["road_names"]:  # 中原西路街道: Zhongyuan West Road
         if short.endswith(ending) and len(short) > len(ending):
-            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english.replace(" ", ""))
+            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english)
             break
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
 
-ROAD_NAMES = (("东路", "east road"), ("西路", "west road"), ("南路", "south road"), ("北路", "north road"),  # (matched without spaces)
-              ("中路", "middle road"), ("大街", "avenue"), ("路", "road"))
-
 
 def english_name(office: str) -> str:
     """An office as an English sentence names it: 铁西街道 -> Tiexi."""
-    roads = tuple(e.replace(" ", "") for _, e in ROAD_NAMES)
+    roads = tuple(e for _, e in vocab.data()["query"]["road_names"])
     latin = [a for a in office_aliases(office) if a.isascii() and not a.endswith(roads)]  # its pinyin
     return latin[0].title() if latin else office
 
@@ -258,6 +255,18 @@ def stem(office: str) -> str:
     return name if len(name) >= 2 else office
 
 
+def _syllable_prefixes(offices: list[str]) -> set[str]:
+    """The pinyin of the first syllables of each office's short name (zhongda of 中大槐树): how an
+    English question may shorten a long name; a name cut inside a syllable (lianhu) is another."""
+    from pypinyin import lazy_pinyin
+
+    found = set()
+    for office in offices:
+        syllables = lazy_pinyin(stem(office)) if office else []
+        found |= {"".join(syllables[:n]).lower() for n in range(2, len(syllables) + 1)}
+    return found
+
+
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:
     """Offices a question names that no report is of: 中都街道, "Zhongdu sub-district". A name that
     is an alias or the pinyin of a known office is not unknown."""
@@ -276,13 +285,13 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
         if office not in known and name not in known and not any(name in o for o in offices):
             unknown.append(office)
     if lang == "en":
-        pinyin = {a for a in known if a.isascii()}
+        pinyin = {a for a in known if a.isascii()} | _syllable_prefixes(offices)
         not_names, places = set(vocab.words("query", "english_not_names")), set(vocab.words("query", "english_place_words"))
         for m in re.finditer(r"\b([a-z]+(?:[ -][a-z]+){0,2}) (?:sub-?district|street|subdistrict office|office)\b", folded):
             words = re.split(r"[ -]", m[1])
             while words and words[-1] in places:  # Foo West Road Subdistrict: foo
                 words.pop()
             word = words[-1] if words else ""
-            if word and word not in not_names and word not in pinyin and not any(word in k for k in pinyin):
+            if word and word not in not_names and word not in pinyin:  # (lianhu is not lianhua)
                 unknown.append(word)
     return [u for u in unknown if not any(u.startswith(n) or n.startswith(u) for n in named)]

@@ -304,3 +304,12 @@ def test_an_english_place_name_around_an_unknown_office_is_not_the_office():
     assert understand("What rank does the high-tech-zone subdistrict hold?", offices).unknown_offices == []
     assert understand("How many compounds does Foo West Road Subdistrict have?", offices).unknown_offices == ["foo"]
     assert understand("What does each sub-district plan?", offices).unknown_offices == []
+
+
+def test_an_english_name_cut_inside_a_syllable_is_another_office():
+    from assistant.query import understand
+
+    offices = ["莲花街道", "中大槐树街道"]
+    assert understand("What was Lianhu Subdistrict's hotline satisfaction rate?", offices).unknown_offices == ["lianhu"]
+    assert understand("What did Zhongda sub-district build?", offices).unknown_offices == []  # 中大槐树, shortened
+    assert understand("How much did the street-lamp renovation cost?", offices).units == ("元",)
