@@ -166,9 +166,19 @@ class Assistant:
             return SearchResult([], {})  # nothing to find, or answered from the report records
         filters = query.filters.merged(query)
         if query.cross or len(filters.offices) != 1:
-            return search(self.index, query, self.settings, filters, k=self.settings.answer_hits + 4,
-                          per_report=self.settings.per_report_hits)
-        return search(self.index, query, self.settings, filters, k=self.settings.answer_hits)
+            result = search(self.index, query, self.settings, filters, k=self.settings.answer_hits + 4,
+                            per_report=self.settings.per_report_hits)
+        else:
+            result = search(self.index, query, self.settings, filters, k=self.settings.answer_hits)
+        if query.places and not query.offices:  # 进化镇 asked: only the reports that speak of 进化 answer
+            result = SearchResult(self._of_places(result.hits, query.places), result.timings_ms)
+        return result
+
+    def _of_places(self, hits: list, places: list[str]) -> list:
+        """The hits of reports whose text names one of ``places`` (each report read once)."""
+        speaks = {rid: any(stem(p) in self.index.report(rid).text for p in places)
+                  for rid in {h.chunk.report_id for h in hits}}
+        return [h for h in hits if speaks[h.chunk.report_id]]
 
     def _from_catalog(self, state: dict) -> Answer:
         t0 = time.perf_counter()

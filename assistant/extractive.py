@@ -16,7 +16,7 @@ from .leads import render_extractive
 from .index import Index
 from .labels import say
 from .outline import asks_outline, outline_answer
-from .query import Query, stem
+from .query import Query
 from .retrieve import Hit
 from .settings import Settings
 from .textnorm import PAYWALL, search_form
@@ -289,7 +289,9 @@ def in_period(query: Query, s: Sentence) -> bool:
         return False
     if query.half and chunk.half and chunk.half != query.half and HALF_WORDS[query.half] not in s.search:
         return False
-    asked = YEAR_RANGE.search(query.text)  # 2022—2023年雪季 asked, 2021-2022年雪季 written: another season
+    # 2022—2023年雪季 asked, 2021-2022年雪季 written: another season (a snow season on one dev item;
+    # any span of years asked, a school year, a 三年行动, is the general case)
+    asked = YEAR_RANGE.search(query.text)
     if asked and (written := YEAR_RANGE.findall(s.text)) and (asked[1], asked[2]) not in written:
         return False
     if WHOLE_YEAR.search(query.search_text) and "全年" not in s.search and (
@@ -327,13 +329,10 @@ class ExtractiveAnswerer:
         None when no sentence answers."""
         if not hits:
             return None
-        sentences = candidate_sentences(index, hits)
-        if query.places and not query.offices:  # 进化镇 asked: only a report that speaks of 进化 answers
-            sentences = [s for s in sentences if any(stem(p) in index.report(s.hit.chunk.report_id).text
-                                                     for p in query.places)]
-        terms = score_sentences(index, query, sentences)
         if asks_outline(query) and (parts := outline_answer(query, hits, index, self.settings)):
             return parts  # 分哪几个方面: the headings under the section it names
+        sentences = candidate_sentences(index, hits)
+        terms = score_sentences(index, query, sentences)
         chosen = select(query, sentences, self.settings)
         if not chosen:
             return None

@@ -159,8 +159,11 @@ def _years_and_kind(title: str, block: str, headings: list[str], opening: str,
                 summary_years, plan_years = {delivered - 1}, {delivered}
             elif year := _first_year(source):  # 2024年政府工作报告 is delivered in 2024; 2023年工作报告 reviews 2023
                 delivered_in_title = any(g in genre for g in vocab.words("kinds", "titled_by_delivery"))
-                if delivered_in_title and (vocab.pattern("kinds", "in_progress_pattern").search(opening) or "今年以来" in wider):  # of the title's year
-                    summary_years, plan_years = {year}, {year}  # so far, delivered within it
+                # of the title's year, so far: the cues in its opening, or 今年以来 further in (an annual
+                # review delivered in January cites 1-11月 figures there too, so only that phrase)
+                in_progress = vocab.pattern("kinds", "in_progress_pattern").search(opening) or "今年以来" in wider
+                if delivered_in_title and in_progress:
+                    summary_years, plan_years = {year}, {year}
                 else:
                     summary_years, plan_years = ({year - 1}, {year}) if delivered_in_title else ({year}, {year + 1})
         return sorted(summary_years | plan_years), "summary+plan", genre

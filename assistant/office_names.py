@@ -241,7 +241,8 @@ def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:
         if re.search(r"(在|按照|根据|遵照)[^，,。]{0,2}$", window_before) or re.match(
                 r"\s*(?:的|、)?\s*(?:正确|坚强)?(?:领导|部署|要求|指导)", window_after):
             continue  # 在滨江街道党工委的领导下, 按照光华路街道工委的部署: the office above it
-        if _kind_of(office) in ("街道", "办事处") and len(office) <= 8 and not _verb_phrase(office[:-2]):
+        name = office[:len(office) - len(_kind_of(office))]
+        if _kind_of(office) in ("街道", "办事处") and len(office) <= 8 and not _verb_phrase(name):
             lone.append(office)
             regions.setdefault(office, region)
         if re.match(rf"\s*(?:{after})", window_after) or re.search(rf"(?:{institutional})$", written):

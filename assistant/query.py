@@ -140,8 +140,7 @@ def office_aliases(office: str) -> tuple[str, ...]:
     阿娄. An office that is not known ("") has none."""
     from pypinyin import lazy_pinyin
 
-    kind = next((k for k in ("街道办事处", "街道办", "街道", "办事处", "社区", "镇", "乡") if office.endswith(k)), "")
-    short = office[:len(office) - len(kind)] if kind else office
+    short, kind = _split_kind(office)
     if len(short) < 2:
         return (office,) if office else ()
     aliases = {office, short}
@@ -158,6 +157,11 @@ def office_aliases(office: str) -> tuple[str, ...]:
             break
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
+
+def _split_kind(office: str) -> tuple[str, str]:
+    """(its own name, its kind): 铁西街道 -> (铁西, 街道), 湖镇镇 -> (湖镇, 镇)."""
+    kind = next((k for k in ("街道办事处", "街道办", "街道", "办事处", "社区", "镇", "乡") if office.endswith(k)), "")
+    return (office[:len(office) - len(kind)] if kind else office), kind
 
 
 def english_name(office: str) -> str:
@@ -251,20 +255,22 @@ FUNCTION_CHARS = re.compile(r"[这那几份类个各哪没写是的了在或等�
 
 def stem(office: str) -> str:
     """An office's name without its kind (进化镇 -> 进化), or the name itself when that is too short."""
-    name = re.sub(r"(街道办事处|街道|办事处|镇|乡|社区)$", "", office)
+    name = _split_kind(office)[0]
     return name if len(name) >= 2 else office
 
 
-def _syllable_prefixes(offices: list[str]) -> set[str]:
+@functools.lru_cache(maxsize=4)
+def _syllable_prefixes(offices: tuple[str, ...]) -> frozenset[str]:
     """The pinyin of the first syllables of each office's short name (zhongda of 中大槐树): how an
-    English question may shorten a long name; a name cut inside a syllable (lianhu) is another."""
+    English question may shorten a long name; a name cut inside a syllable (lianhu) is another.
+    Made once per list of offices (pypinyin for 10,000 offices takes seconds)."""
     from pypinyin import lazy_pinyin
 
     found = set()
     for office in offices:
         syllables = lazy_pinyin(stem(office)) if office else []
         found |= {"".join(syllables[:n]).lower() for n in range(2, len(syllables) + 1)}
-    return found
+    return frozenset(found)
 
 
 def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str]) -> list[str]:
@@ -276,7 +282,7 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
     from .office_names import OfficeNames
 
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
-        name = re.sub(r"(街道|办事处|镇|乡|社区)$", "", office)
+        name = _split_kind(office)[0]
         if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name):
             continue
         at = folded.find(office) + len(office)
@@ -285,7 +291,7 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
         if office not in known and name not in known and not any(name in o for o in offices):
             unknown.append(office)
     if lang == "en":
-        pinyin = {a for a in known if a.isascii()} | _syllable_prefixes(offices)
+        pinyin = {a for a in known if a.isascii()} | _syllable_prefixes(tuple(offices))
         not_names, places = set(vocab.words("query", "english_not_names")), set(vocab.words("query", "english_place_words"))
         for m in re.finditer(r"\b([a-z]+(?:[ -][a-z]+){0,2}) (?:sub-?district|street|subdistrict office|office)\b", folded):
             words = re.split(r"[ -]", m[1])

@@ -116,10 +116,9 @@ def _scan(index: Index, query: Query, mask: np.ndarray, per_report: int, most: i
     if not tokens:
         return []
     scores = np.where(mask, lexical.scores(tokens), 0.0)
+    holding = np.flatnonzero(scores > 0)  # (sorted alone: at 150,000 rows a full sort costs ~10 ms)
     best: dict[str, list[int]] = {}
-    for row in np.argsort(-scores):
-        if scores[row] <= 0:
-            break
+    for row in holding[np.argsort(-scores[holding], kind="stable")]:
         rid = lexical.rows.codes_value(int(row), "report_id")
         rows = best.setdefault(rid, [])
         if len(rows) < per_report:
