@@ -58,8 +58,10 @@ class ChatsPanel:
                  for asked in chat.asked]
         self.list.input(self.reopen, [self.list], [*shown, *below], **private)
         self.new.click(self.new_chat, None, [*shown, self.list, *below], **private)
-        chat.clear.click(self.new_chat, None, [*shown, self.list, *below], cancels=saves,
-                         **private)  # a save still to come would put the cleared answer back
+        # an answer still streaming must not refill the chat, a save still to come must not put
+        # the cleared answer back
+        chat.clear.click(self.new_chat, None, [*shown, self.list, *below], cancels=[*chat.asked, *saves],
+                         **private)
         self.delete.click(self.on_delete, [self.state], [*shown, self.list, *below], **private)
         demo.load(self.on_load, None, [self.who, self.list], **private)
 

@@ -87,10 +87,9 @@ class ChatTab:
         self.asked.append(self.drop.click(self.dropped, [self.retry], [self.office_filter, self.year_filter,
                                                                        self.phase_filter, self.question],
                                           **private).then(self.ask, **chat_io))
-        self.clear.click(lambda: ([], sources_html(None, words), [], "", gr.update(visible=False), None,
-                                  gr.update(visible=False)),
-                         outputs=[self.chatbot, self.sources, self.turns, self.question, *below],
-                         cancels=self.asked, **private)  # an answer still streaming must not refill the chat
+        # 清空对话 (self.clear) is wired by chats_ui.ChatsPanel, as one event that also starts a new
+        # saved chat: two events on one click each wrote the question box, and the later one could
+        # wipe what the user had begun to type after the first
 
     # --- handlers -------------------------------------------------------------------------------
     def ask(self, message: str, chat: list, turns: list, offices: list, years: list, phase: str,

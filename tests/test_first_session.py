@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Error as PlaywrightError, expect
 
 from assistant.documents import Answer, Filters
 from assistant.db import Database
@@ -110,7 +110,8 @@ def test_a_refused_upload_is_told_in_chinese(page, tmp_path):
     box = page.locator("#upload input[type=file]")
     from assistant.library import UPLOAD_SUFFIXES
 
-    assert box.get_attribute("accept") == ",".join(UPLOAD_SUFFIXES)  # the dialog offers what can be read
+    # the dialog offers what can be read: app.js marks the input in the frame after Gradio draws it
+    expect(box).to_have_attribute("accept", ",".join(UPLOAD_SUFFIXES), timeout=TIMEOUT_MS)
     assert ".zip" not in UPLOAD_SUFFIXES
     box.set_input_files([str(refused)])
     toast = toast_with(page, "枫桥街道指标表.zip")
