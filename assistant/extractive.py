@@ -31,6 +31,7 @@ class Sentence:
     text: str  # display
     search: str  # search form
     coverage: float = 0.0
+    lenient: float = 0.0  # coverage not counting the kind of answer asked when it lacks it (Terms)
     has_number: bool = False
     placeholder: bool = False
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
@@ -110,20 +111,27 @@ class Terms:
     weights: list[float]
     conjuncts: list[list[int]] = field(default_factory=list)
     units: tuple[str, ...] = ()  # what a question with no key terms asks for: 象山社区有多少户、多少人
+    optional: list[bool] = field(default_factory=list)  # the kind of answer asked (query.slots): counts if there
 
-    def coverage(self, text: str, context: str, problems_here: bool = False) -> float:
-        """The share of the key-term weight ``text`` holds (``context``, its headings, counts half)."""
+    def coverage(self, text: str, context: str, problems_here: bool = False, lenient: bool = False) -> float:
+        """The share of the key-term weight ``text`` holds (``context``, its headings, counts half);
+        ``lenient``: not counting the optional groups it lacks (whether it answers at all, not how well)."""
         credit = [self._credit(i, text, context, problems_here) for i in range(len(self.groups))]
         if not sum(self.weights):
             if self.units and not problems_here:  # the figures asked for, of the office itself
                 return sum(has_unit(text, u) for u in self.units) / len(self.units)
             return 1.0 if problems_here else 0.0
-        shares = [sum(credit) / sum(self.weights)]
+        # an optional group the text lacks is left out of the weight it is measured against
+        held = [0.0 if lenient and self.optional and self.optional[i] and not credit[i] else w
+                for i, w in enumerate(self.weights)]
+        if not sum(held):
+            return 0.0
+        shares = [sum(credit) / sum(held)]
         listed = {i for conjunct in self.conjuncts for i in conjunct}
         shared = [i for i in range(len(self.groups)) if i not in listed]
         for conjunct in self.conjuncts:
             own = conjunct + shared
-            total = sum(self.weights[i] for i in own)
+            total = sum(held[i] for i in own)
             if total:
                 shares.append(sum(credit[i] for i in own) / total)
         return max(shares)
@@ -159,7 +167,9 @@ def key_terms(index: Index, query: Query) -> Terms:
     # and only a sub-word that is half of its word or more (低保 of 低保户, not 生产 of 地区生产总值)
     parts = [[p for t in group if t not in query.expanded for p in index.tokenizer.tokenize(t)
               if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
-    return Terms(groups, parts, weights, _conjuncts(query, groups), query.units)
+    optional = [all(t in query.slots for t in group) for group in groups]
+    return Terms(groups, parts, weights, _conjuncts(query, groups), query.units,
+                 optional if any(optional) and not all(optional) else [])
 
 
 def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:
@@ -188,6 +198,8 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
             vocab.pattern("answers", "problem_words").search(sentence.intro)))  # 存在一些不足:一是… 二是…
         context = search_form(sentence.hit.chunk.section) + " " + sentence.before
         sentence.coverage = terms.coverage(sentence.search, context, problems_here)
+        sentence.lenient = terms.coverage(sentence.search, context, problems_here, lenient=True) \
+            if terms.optional else sentence.coverage
         sentence.has_number = states_figure(sentence.search, query)
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)
@@ -240,7 +252,7 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         # a figure in the very unit asked, in the named office's top passage, needs less of the
         # question's wording (镇级地方财政一般预算进账多少 asked, 地方一般预算总收入158.9万元 written)
         relaxed = query.units and query.offices and not query.cross and s.rank == 0 and s.has_number
-        return s.coverage >= (settings.unit_coverage if relaxed else settings.min_coverage)
+        return s.lenient >= (settings.unit_coverage if relaxed else settings.min_coverage)
 
     passing = [s for s in sentences if enough(s) and in_period(query, s)
                and (not s.title or query.asks_list or query.problems)  # a title answers 有哪些 only

@@ -27,7 +27,8 @@ def cue(name: str) -> re.Pattern:
 # nouns are the topic; verbs and adjectives help; pronouns, numerals, particles do not.
 POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
               "l": 1.0, "i": 1.0, "eng": 1.0, "vn": 0.8, "an": 0.6, "v": 0.35, "vd": 0.35, "a": 0.35,
-              "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3}
+              "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3,
+              "z": 0.6}  # z: jieba tags noun compounds it lacks as 状态词 (撂荒地)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Query:
     asks_list: bool = False  # asks for the items of something: 哪几项, 分别是, 有哪些
     expanded: set[str] = field(default_factory=set)  # terms added for the question's own (synonyms)
     counts_new: str = ""  # asks how many were newly added (新发展党员, 新建食堂): the verb it asks with
+    slots: frozenset[str] = frozenset()  # the kind of answer a which/what asks for (方向 of 哪几个产业方向)
 
 
 # A number of three or more digits that is not a year and carries no unit names something (the
@@ -236,7 +238,45 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
                  strict_quantity=bool(cue("strict_quantity").search(folded)),
                  relative_year=(relative["word"], relative["offset"]) if relative and not years else None,
                  asks_list=bool(cue("list_question").search(folded)), expanded=expanded,
-                 counts_new=next((m[1] for m in [cue("new_count").search(folded)] if m), ""))
+                 counts_new=next((m[1] for m in [cue("new_count").search(folded)] if m), ""),
+                 slots=frozenset(_slot_heads(source, tokenizer)) if lang == "zh" else frozenset())
+
+
+# The noun a "which / what" asks for names the kind of answer, which the answer seldom repeats:
+# 哪几个产业方向 (文旅商贸、数字经济), 放在什么位置 (一号工程), 实事项目都有哪些. A sentence is
+# not faulted for lacking it (extractive.Terms); the words before it (产业, 实事) stay the topic.
+# 多少/几 are not which-words: 多少党员 asks of 党员.
+WHICH = re.compile(r"^(?:什么|啥|哪些|哪个|哪几个?|哪类|哪种|哪|几类|几种)$")
+NOUNISH = re.compile(r"^(?:n[a-z]*|vn|j|z|an|l)$")
+
+
+def _slot_heads(text: str, tokenizer: Tokenizer) -> set[str]:
+    """The head nouns the question words of ``text`` ask for: the last noun of the run right after
+    哪些/什么 (skipping 几个, quotes), or of the run right before 是什么 / 有哪些."""
+    tokens = [(w, f) for w, f in tokenizer.tagged(text) if w.strip()]
+    heads = set()
+    for i, (word, _flag) in enumerate(tokens):
+        if not WHICH.match(word):
+            continue
+        j = i + 1
+        while j < len(tokens) and (tokens[j][1] in ("m", "q", "x") and not re.search(r"[？?，,。]", tokens[j][0])):
+            j += 1
+        run = []
+        while j < len(tokens) and NOUNISH.match(tokens[j][1]) and not WHICH.match(tokens[j][0]):
+            run.append(tokens[j][0])
+            j += 1
+        if not run and j < len(tokens) and tokens[j][1] == "v" and (
+                j + 1 == len(tokens) or re.search(r"[？?，,。]", tokens[j + 1][0])):
+            run = [tokens[j][0]]  # 放在什么位置？ (位置 tagged as a verb)
+        if not run:  # 口号是什么, 实事项目都有哪些: the noun before 是 / 有
+            k = i - 1
+            while k >= 0 and tokens[k][0] in ("是", "有", "都", "还", "分别", "主要", "包括"):
+                k -= 1
+            if k < i - 1 and k >= 0 and NOUNISH.match(tokens[k][1]):
+                run = [tokens[k][0]]
+        if run:
+            heads.add(run[-1].lower())
+    return heads
 
 
 def _without_names(folded: str, names: set[str]) -> str:

@@ -115,6 +115,24 @@ def test_terms_joined_by_or_stand_for_one_another():
     assert understand("哪些街道建了老年食堂或助餐点？", ["铁西街道"]).search_text.count("老年食堂") == 2
 
 
+@pytest.mark.parametrize("question, slot", [("新城街道把招商引资放在什么位置？", "位置"),
+                                            ("珠山今年招商引资主要盯哪几个产业方向？", "方向"),
+                                            ("铁西街道的实事项目都有哪些？", "项目")])
+def test_the_kind_of_answer_a_which_asks_for_is_not_required_of_the_answer(question, slot):
+    from assistant.extractive import Terms
+    from assistant.query import understand
+
+    query = understand(question, ["铁西街道", "新城街道", "珠山街道"])
+    assert slot in query.slots and slot in query.terms  # still a term: a sentence that has it ranks higher
+    assert not query.slots & {"招商引资", "产业", "实事"}  # the topic before it is no slot
+    assert not understand("铁西街道新发展了多少党员？", ["铁西街道"]).slots  # 多少 asks of 党员
+    terms = Terms([["招商引资"], ["位置"]], [[], []], [1.0, 1.0], optional=[False, True])
+    text = "持续推进招商引资“一号工程”不动摇"
+    assert terms.coverage(text, "") == 0.5 and terms.coverage(text, "", lenient=True) == 1.0
+    assert terms.coverage("招商引资放在首要位置", "", lenient=True) == 1.0
+    assert terms.coverage("位置", "", lenient=True) == 0.5  # the slot alone is half the question
+
+
 @pytest.mark.parametrize("question, identifier", [("哪些街道提到了12345热线？", "12345"),
                                                   ("有没有110联动机制", "110")])
 def test_identifier_numbers_are_key_terms_but_quantities_and_years_are_not(question, identifier):
