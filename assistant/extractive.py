@@ -32,6 +32,7 @@ class Sentence:
     search: str  # search form
     coverage: float = 0.0
     lenient: float = 0.0  # coverage not counting the kind of answer asked when it lacks it (Terms)
+    measured: bool = True  # holds what a how-many measures (query.measure), itself or in its headings
     has_number: bool = False
     placeholder: bool = False
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
@@ -116,7 +117,7 @@ class Terms:
     def coverage(self, text: str, context: str, problems_here: bool = False, lenient: bool = False) -> float:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half);
         ``lenient``: not counting the optional groups it lacks (whether it answers at all, not how well)."""
-        credit = [self._credit(i, text, context, problems_here) for i in range(len(self.groups))]
+        credit = [self.credit(i, text, context, problems_here) for i in range(len(self.groups))]
         if not sum(self.weights):
             if self.units and not problems_here:  # the figures asked for, of the office itself
                 return sum(has_unit(text, u) for u in self.units) / len(self.units)
@@ -136,7 +137,7 @@ class Terms:
                 shares.append(sum(credit[i] for i in own) / total)
         return max(shares)
 
-    def _credit(self, i: int, text: str, context: str, problems_here: bool) -> float:
+    def credit(self, i: int, text: str, context: str, problems_here: bool = False) -> float:
         group, part, weight = self.groups[i], self.parts[i], self.weights[i]
         if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
             return weight  # a problems section answers "哪些不足" whether or not it says 不足
@@ -193,6 +194,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
     headings count for half), so a passage that lacks what the question is about scores low."""
     terms = key_terms(index, query)
     groups, weights = terms.groups, terms.weights
+    measure = next((i for i, g in enumerate(groups) if query.measure and query.measure in g), None)
     for sentence in sentences:
         problems_here = query.problems and (sentence.hit.chunk.role == "problems" or bool(
             vocab.pattern("answers", "problem_words").search(sentence.intro)))  # 存在一些不足:一是… 二是…
@@ -200,6 +202,9 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
         sentence.coverage = terms.coverage(sentence.search, context, problems_here)
         sentence.lenient = terms.coverage(sentence.search, context, problems_here, lenient=True) \
             if terms.optional else sentence.coverage
+        if measure is not None:  # its word, or its characters close together (老人 asked, 老年人 written)
+            sentence.measured = terms.credit(measure, sentence.search, context, problems_here) > 0 or \
+                bool(re.search(".{0,2}".join(map(re.escape, query.measure)), sentence.search + " " + context))
         sentence.has_number = states_figure(sentence.search, query)
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)
@@ -262,7 +267,9 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     if query.strict_quantity:
         # "how many/much": only a sentence that states a figure (in the asked unit) answers;
         # one that gives the figure as XX says it is undisclosed
-        passing = [s for s in passing if s.has_number or s.placeholder]
+        passing = [s for s in passing if (s.has_number or s.placeholder) and s.measured]
+        # (a figure beside the question's other words but not of what it measures is another
+        # figure: 总投资多少 is not answered by 引进新项目4个…完成税收6000余万元)
         if not passing:
             return []
     if query.cross or not query.offices:  # each report is judged on its own best sentence

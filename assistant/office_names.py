@@ -187,15 +187,15 @@ def _most_specific(found: list[tuple[str, str, int, int]]) -> tuple[str, str] | 
     """Of the offices a line names, the innermost: 江滨街道银杏湾社区 is 银杏湾社区's."""
     if not found:
         return None
-    rank = {"街道": 1, "镇": 1, "乡": 1, "办事处": 1, "社区": 2}
-    office, region, _, _ = max(found, key=lambda f: (rank.get(_kind_of(f[0]), 0), -f[2]))
+    rank = {"社区": 2}  # a 社区 inside a 街道 or 镇; every other kind ranks 1
+    office, region, _, _ = max(found, key=lambda f: (rank.get(_kind_of(f[0]), 1 if _kind_of(f[0]) else 0), -f[2]))
     if not region:
         region = next((f[1] for f in found if f[1]), "")
     return office, region
 
 
 def _kind_of(office: str) -> str:
-    return next((k for k in ("办事处", "街道", "社区", "镇", "乡") if office.endswith(k)), "")
+    return next((k for k in vocab.kind_names() if office.endswith(k)), "")
 
 
 def office_and_region(block: str, content: list, body: list) -> tuple[str, str, dict]:
@@ -208,16 +208,26 @@ def office_and_region(block: str, content: list, body: list) -> tuple[str, str, 
                                        for f in fields if re.search(publisher, f))))
     sources.append(("breadcrumb", " ".join(f for f in fields if vocab.pattern("chrome", "breadcrumb_pattern").search(f))))
     sources.append(("signature", " ".join(normalised(ln.text) for ln in content if ln.kind == "signature")))
-    for where, text in sources:
-        if picked := _most_specific(names.offices_in(text)):
-            return picked[0], picked[1], {"office": where}
     text = normalised("\n".join(ln.text for ln in body))
+    for where, source in sources:
+        if picked := _most_specific(names.offices_in(source)):
+            return _usual_spelling(picked[0], names, text), picked[1], {"office": where}
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     if han < 0.3 * sum(ch.isalpha() for ch in text):
         return "", "", {}  # not a Chinese report (a README, a letter in English): its mentions name no office
     if picked := _self_named(text, names):
-        return picked[0], picked[1], {"office": "text"}
+        return _usual_spelling(picked[0], names, text), picked[1], {"office": "text"}
     return "", "", {}
+
+
+def _usual_spelling(office: str, names: OfficeNames, text: str) -> str:
+    """The spelling of an office a report uses most, of those one character apart: OCR misreads a
+    character now and then (济淡河乡, 济法河乡 beside five 济沁河乡), so the name read first may be a misreading."""
+    kind = _kind_of(office)
+    counts = Counter(o for o, _, _, _ in names.offices_in(text)
+                     if len(o) == len(office) and _kind_of(o) == kind and sum(a != b for a, b in zip(o, office)) <= 1)
+    best, most = max(counts.items(), key=lambda kv: kv[1], default=(office, 0))
+    return best if most >= 2 and most > counts.get(office, 0) else office
 
 
 def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:
@@ -268,7 +278,8 @@ def _slogan_named(text: str) -> tuple[str, str] | None:
     tokenizer = base_tokenizer()
     counts = Counter(m[1] for m in slogan.finditer(text) if not m[1].startswith("化"))
     for word, count in counts.most_common():
-        if count >= 2 and tokenizer.frequency(word) < 100 and word not in vocab.not_names():
+        if count >= 2 and tokenizer.frequency(word) < 100 and word not in vocab.not_names() \
+                and not _verb_phrase(word):  # 城镇品质不断提升: what improves, no name
             kind = next((k for k in ("社区", "镇", "乡") if f"{word}{k}" in text), "街道")
             return word + kind, ""
     return None

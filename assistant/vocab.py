@@ -42,6 +42,11 @@ def office_kinds() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
+def kind_names() -> tuple[str, ...]:
+    """The office kinds themselves (街道, 镇, 苏木 …), longest first: 办事处 before 街道, 苏木 before 乡."""
+    return tuple(sorted(dict.fromkeys(kind for _, kind in office_kinds()), key=len, reverse=True))
+
+
 @functools.cache
 def not_names() -> frozenset[str]:
     return frozenset(words("offices", "not_names"))

@@ -53,6 +53,18 @@ def test_a_report_without_a_title_is_read_from_its_fields_signature_or_text():
     assert (parsed(speaking).office, parsed(speaking).years, parsed(speaking).kind) == ("青松社区", [2023, 2024], "summary+plan")
 
 
+def test_a_sumu_an_ocr_misreading_and_a_slogan_verb_are_read_as_they_should_be():
+    sumu = "——2023年3月20日在巴彦查干苏木第五届人民代表大会第二次会议上\n各位代表:\n现在,我代表巴彦查干苏木人民政府向大会报告工作。\n一、2022年工作回顾\n全年完成投资2亿元。\n"
+    assert parsed(sumu).office == "巴彦查干苏木"  # Inner Mongolia's township
+    ocr = ("政府工作报告一、基本情况。青沙河乡位于县西北部,下辖7个行政村。\n青汐河乡全年完成投资2亿元。\n"
+           "青汐河乡新建社区食堂3家。\n青汐河乡完成老旧小区改造5个。\n")
+    assert parsed(ocr).office == "青汐河乡"  # the spelling repeated, not the one misread first
+    slogan = ("2025年工作要点\n实现城镇品质不断提升、乡村振兴加快推进。\n一、主要任务\n(二)城镇品质不断提升。推进规划。\n")
+    assert parsed(slogan).office == ""  # 不断提升 is what improves, no name
+    subject = "镇农村人居环境整治工作总结\n全县整治工作会议后,红柳镇高度重视,制定了方案。\n全年清理垃圾300吨。\n"
+    assert parsed(subject).office == "红柳镇"
+
+
 def test_an_office_the_text_only_mentions_is_not_the_reports_own():
     text = "会议纪要\n本次培训邀请了铁西街道、开元街道的同志介绍经验。铁西街道在老旧小区改造方面做法较好。\n"
     report = parsed(text)
