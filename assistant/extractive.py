@@ -32,7 +32,6 @@ class Sentence:
     search: str  # search form
     coverage: float = 0.0
     lenient: float = 0.0  # coverage not counting the kind of answer asked when it lacks it (Terms)
-    measured: bool = True  # holds what a how-many measures (query.measure), itself or in its headings
     has_number: bool = False
     placeholder: bool = False
     before: str = ""  # the sentence before, when this one goes on about what it named (search form)
@@ -194,7 +193,6 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
     headings count for half), so a passage that lacks what the question is about scores low."""
     terms = key_terms(index, query)
     groups, weights = terms.groups, terms.weights
-    measure = next((i for i, g in enumerate(groups) if query.measure and query.measure in g), None)
     for sentence in sentences:
         problems_here = query.problems and (sentence.hit.chunk.role == "problems" or bool(
             vocab.pattern("answers", "problem_words").search(sentence.intro)))  # 存在一些不足:一是… 二是…
@@ -202,9 +200,6 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
         sentence.coverage = terms.coverage(sentence.search, context, problems_here)
         sentence.lenient = terms.coverage(sentence.search, context, problems_here, lenient=True) \
             if terms.optional else sentence.coverage
-        if measure is not None:  # its word, or its characters close together (老人 asked, 老年人 written)
-            sentence.measured = terms.credit(measure, sentence.search, context, problems_here) > 0 or \
-                bool(re.search(".{0,2}".join(map(re.escape, query.measure)), sentence.search + " " + context))
         sentence.has_number = states_figure(sentence.search, query)
         # Does the clause that holds the question's terms give its figure only as XX?
         clauses = re.split(r"[，,；;：:]", sentence.search)
@@ -267,9 +262,7 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     if query.strict_quantity:
         # "how many/much": only a sentence that states a figure (in the asked unit) answers;
         # one that gives the figure as XX says it is undisclosed
-        passing = [s for s in passing if (s.has_number or s.placeholder) and s.measured]
-        # (a figure beside the question's other words but not of what it measures is another
-        # figure: 总投资多少 is not answered by 引进新项目4个…完成税收6000余万元)
+        passing = [s for s in passing if s.has_number or s.placeholder]
         if not passing:
             return []
     if query.cross or not query.offices:  # each report is judged on its own best sentence

@@ -58,7 +58,6 @@ class Query:
     expanded: set[str] = field(default_factory=set)  # terms added for the question's own (synonyms)
     counts_new: str = ""  # asks how many were newly added (新发展党员, 新建食堂): the verb it asks with
     slots: frozenset[str] = frozenset()  # the kind of answer a which/what asks for (方向 of 哪几个产业方向)
-    measure: str = ""  # what a how-many counts or measures (投资 of 总投资多少, 垃圾 of 清理了多少垃圾)
 
 
 # A number of three or more digits that is not a year and carries no unit names something (the
@@ -239,8 +238,7 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
                  relative_year=(relative["word"], relative["offset"]) if relative and not years else None,
                  asks_list=bool(cue("list_question").search(folded)), expanded=expanded,
                  counts_new=next((m[1] for m in [cue("new_count").search(folded)] if m), ""),
-                 slots=frozenset(_slot_heads(source, tokenizer)) if lang == "zh" else frozenset(),
-                 measure=_measure(source, tokenizer, weights) if lang == "zh" else "")
+                 slots=frozenset(_slot_heads(source, tokenizer)) if lang == "zh" else frozenset())
 
 
 # The noun a "which / what" asks for names the kind of answer, which the answer seldom repeats:
@@ -278,33 +276,6 @@ def _slot_heads(text: str, tokenizer: Tokenizer) -> set[str]:
         if run:
             heads.add(run[-1].lower())
     return heads
-
-
-# Words between a measure and the 多少 that asks for it: 招商引资目标是多少, 一共完成了多少.
-BEFORE_HOW_MANY = {"是", "有", "为", "达到", "达", "完成", "了", "共", "一共", "总共", "累计", "计划", "预计",
-                   "要", "能", "将", "的", "实际", "大概", "大约", "约", "分别", "各", "到底"}
-
-
-def _measure(text: str, tokenizer: Tokenizer, weights: dict[str, float]) -> str:
-    """The key term a how-many asks the figure of: the noun after 多少/几 (多少撂荒地, 几个社区), else
-    the noun before it (总投资多少, 社零总额是多少); "" when a verb is what it asks of (复耕了多少)."""
-    tokens = [(w.lower(), f) for w, f in tokenizer.tagged(text) if w.strip()]
-    asks = [i for i, (w, f) in enumerate(tokens) if re.match(r"^(?:多少|几)", w)]
-    if len(asks) != 1 or re.search(r"[、和及与]|以及|还有", text):
-        return ""  # several figures asked (办结了多少件？办结率多少; 产值、零售总额和税收各多少): each its own
-    at = asks[0]
-    after = at + 1
-    while after < len(tokens) and tokens[after][1] in ("q", "zg", "m"):
-        after += 1
-    if after < len(tokens) and NOUNISH.match(tokens[after][1]) and tokens[after][0] in weights:
-        return tokens[after][0]
-    before = at - 1
-    while before >= 0 and tokens[before][0] in BEFORE_HOW_MANY:
-        before -= 1
-    if before >= 0 and (NOUNISH.match(tokens[before][1]) or tokens[before][1] == "vn") \
-            and tokens[before][0] in weights:
-        return tokens[before][0]
-    return ""
 
 
 def _without_names(folded: str, names: set[str]) -> str:
