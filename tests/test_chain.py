@@ -133,6 +133,14 @@ def test_the_kind_of_answer_a_which_asks_for_is_not_required_of_the_answer(quest
     assert terms.coverage("位置", "", lenient=True) == 0.5  # the slot alone is half the question
 
 
+def test_a_counting_word_is_not_read_into_the_term_after_it():
+    from assistant.query import understand
+
+    assert "家规" not in understand("江洲镇有多少家规上企业？", []).terms  # 多少家 + 规上企业
+    assert "项目" in understand("开元街道有多少项目？", []).terms  # 项目 stays a word
+    assert "家庭" in understand("有多少家庭申请了低保？", []).terms
+
+
 @pytest.mark.parametrize("question, identifier", [("哪些街道提到了12345热线？", "12345"),
                                                   ("有没有110联动机制", "110")])
 def test_identifier_numbers_are_key_terms_but_quantities_and_years_are_not(question, identifier):
