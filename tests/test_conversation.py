@@ -69,6 +69,7 @@ def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
         ("下半年呢？", [GARBAGE], "辽西街道下半年清理了多少垃圾？"),
         ("清理了多少台僵尸车？", [GARBAGE], "辽西街道上半年清理了多少台僵尸车"),
         ("建筑业呢？", ["铁西街道2024年规上工业总产值计划增长多少？"], "铁西街道2024年建筑业计划增长多少？"),
+        ("开元那边呢？", ["铁西街道2024年招商引资目标是多少？"], "开元街道2024年招商引资目标是多少？"),  # 那边: the place itself
     ]
     for question, history, meant in cases:
         assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
