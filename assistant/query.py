@@ -332,7 +332,8 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
 
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
         name = _split_kind(office)[0]
-        if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name):
+        if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name) \
+                or any(w in name for w in vocab.words("query", "designation_words")):
             continue
         at = folded.find(office) + len(office)
         if folded[at:at + 1] in ("里", "上", "内", "中") and office.endswith(("乡", "镇")):
