@@ -224,10 +224,13 @@ def _usual_spelling(office: str, names: OfficeNames, text: str) -> str:
     """The spelling of an office a report uses most, of those one character apart: OCR misreads a
     character now and then (济淡河乡, 济法河乡 beside five 济沁河乡), so the name read first may be a misreading."""
     kind = _kind_of(office)
+    if len(office) - len(kind) < 3:
+        return office  # 铁东 and 铁西, 城东 and 城西: neighbours, not misreadings
     counts = Counter(o for o, _, _, _ in names.offices_in(text)
                      if len(o) == len(office) and _kind_of(o) == kind and sum(a != b for a, b in zip(o, office)) <= 1)
     best, most = max(counts.items(), key=lambda kv: kv[1], default=(office, 0))
-    return best if most >= 2 and most > counts.get(office, 0) else office
+    # a misreading is a one-off beside a spelling the report keeps to
+    return best if most >= 3 and counts.get(office, 0) <= 1 and best != office else office
 
 
 def _self_named(text: str, names: OfficeNames) -> tuple[str, str] | None:

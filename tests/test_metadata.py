@@ -59,6 +59,8 @@ def test_a_sumu_an_ocr_misreading_and_a_slogan_verb_are_read_as_they_should_be()
     ocr = ("政府工作报告一、基本情况。青沙河乡位于县西北部,下辖7个行政村。\n青汐河乡全年完成投资2亿元。\n"
            "青汐河乡新建社区食堂3家。\n青汐河乡完成老旧小区改造5个。\n")
     assert parsed(ocr).office == "青汐河乡"  # the spelling repeated, not the one misread first
+    neighbour = "铁东街道2024年工作计划\n与铁西街道共建。铁西街道支持。铁西街道协同。\n全年新建食堂3家。\n"
+    assert parsed(neighbour).office == "铁东街道"  # a neighbour one character apart is no misreading
     slogan = ("2025年工作要点\n实现城镇品质不断提升、乡村振兴加快推进。\n一、主要任务\n(二)城镇品质不断提升。推进规划。\n")
     assert parsed(slogan).office == ""  # 不断提升 is what improves, no name
     subject = "镇农村人居环境整治工作总结\n全县整治工作会议后,红柳镇高度重视,制定了方案。\n全年清理垃圾300吨。\n"
