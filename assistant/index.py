@@ -47,7 +47,7 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         self.store = Store(settings, embedder.name)
-        self.tokenizer = Tokenizer()
+        self.tokenizer = Tokenizer(words_dir=settings.index_dir)
         self.vectors = VectorCache(settings.index_dir / VECTOR_CACHE, embedder.name)
         self.lock = threading.RLock()
         self._records: tuple[str, dict[str, dict]] | None = None  # (generation, {id: record metadata})
