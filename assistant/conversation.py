@@ -37,10 +37,19 @@ def clean_question(question: str, limit: int = 1000) -> str:
 def questions_in(question: str) -> list[str]:
     """The questions one message asks one after another (云锦产业园二期什么时候开工？要求什么时候
     竣工投用？): each a question of its own, with a question word; else the message as one."""
+    def asks(part: str) -> bool:
+        return len(re.sub(r"[\W_]", "", part)) >= 3 and bool(_cue("asking").search(part))
+
     parts = [p.strip(" ，,") for p in re.split(r"(?<=[？?])\s*", question.strip()) if p.strip(" ，,？?")]
-    if len(parts) < 2 or not all(len(re.sub(r"[\W_]", "", p)) >= 3 and _cue("asking").search(p) for p in parts):
-        return [question]
-    return parts
+    if len(parts) < 2 or not all(asks(p) for p in parts):
+        parts = [question.strip()]
+    # 中药材去年种了多少，今年打算扩到多少？: two questions between commas, each with its question word
+    split = []
+    for part in parts:
+        pieces = [c.strip(" ，,") for c in re.split(r"[，,]", part) if c.strip(" ，,？?")]
+        chinese = re.search(r"[\u4e00-\u9fff]", part)
+        split.extend(pieces if chinese and len(pieces) >= 2 and all(asks(c) for c in pieces) else [part])
+    return split if len(split) >= 2 else [question]
 
 
 def _cue(name: str) -> re.Pattern:

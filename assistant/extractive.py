@@ -81,6 +81,14 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
             else:
                 sentence.before = " ".join([label, sentence.intro, _continued(previous, sentence, report.text)])
             out.append(sentence)
+    # a label needs something under it: a short numbered sentence followed by the next numbered
+    # one, or by nothing, is an item of a list (4.花园社区获评山东省首批零碳试点社区。5.…), not a title
+    label_start = vocab.pattern("answers", "item_label_pattern")
+    for at, sentence in enumerate(out):
+        if sentence.title:
+            after = out[at + 1] if at + 1 < len(out) and out[at + 1].hit is sentence.hit else None
+            if after is None or label_start.search(after.text):
+                sentence.title = False
     return out
 
 

@@ -161,7 +161,8 @@ def _years_and_kind(title: str, block: str, headings: list[str], opening: str,
                 delivered_in_title = any(g in genre for g in vocab.words("kinds", "titled_by_delivery"))
                 # of the title's year, so far: the cues in its opening, or 今年以来 further in (an annual
                 # review delivered in January cites 1-11月 figures there too, so only that phrase)
-                in_progress = vocab.pattern("kinds", "in_progress_pattern").search(opening) or "今年以来" in wider
+                in_progress = vocab.pattern("kinds", "in_progress_pattern").search(opening) or "今年以来" in wider \
+                    or vocab.pattern("sections", "progress_pattern").search(title)  # …重点任务第一季度进展情况
                 if delivered_in_title and in_progress:
                     summary_years, plan_years = {year}, {year}
                 else:

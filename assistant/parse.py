@@ -309,7 +309,9 @@ def _tag_periods(report: Report) -> None:
     def visit(section: Section, inherited: dict) -> None:
         heading = section.heading
         ctx = dict(inherited)
-        if vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
+        if vocab.pattern("sections", "progress_pattern").search(heading):
+            ctx.update(phase="summary", role="achievements")
+        elif vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
             ctx.update(phase="plan", role="plans")
         elif (vocab.pattern("sections", "problem_pattern").search(heading) and section.level <= 1) \
                 or vocab.pattern("sections", "problem_heading_pattern").search(heading):
@@ -331,7 +333,9 @@ def _tag_periods(report: Report) -> None:
     for section in report.sections:
         # top-level sections move the report forward: once a plan starts, what follows is plan
         heading = section.heading
-        if vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
+        if vocab.pattern("sections", "progress_pattern").search(heading) and phase != "plan":
+            phase = "summary"
+        elif vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
             phase = "plan"
         elif vocab.pattern("sections", "summary_pattern").search(heading) and phase != "plan":
             phase = "summary"

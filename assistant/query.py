@@ -222,7 +222,7 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
     weights: dict[str, float] = {}
     source = "，".join(extra) if lang == "en" else _without_names(folded, office_words)
     generic = frozenset(vocab.words("query", "generic_terms"))
-    for word, weight in _weighted_words(source, tokenizer, every=lang == "en"):
+    for word, weight in _weighted_words(_unglued(source), tokenizer, every=lang == "en"):
         if word in generic or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
                 or cue("question_form").search(word) \
                 or re.search(r"(街道|办事处|镇街|街镇|乡镇)$", word):  # 各街道, 哪些街道: who is asked, not what about
@@ -287,6 +287,16 @@ def _slot_heads(text: str, tokenizer: Tokenizer) -> set[str]:
     return heads
 
 
+def _unglued(text: str) -> str:
+    """A counting word cut off a domain term it would be read into: 多少家规上企业 is read 多少家 +
+    规上企业, not 家规 (family rules) + 上 + 企业; 多少家庭 and 多少项目 stay as they are."""
+    def cut(m: re.Match) -> str:
+        rest = text[m.end():]
+        return m[0] + " " if vocab.synonym_pattern().match(rest) else m[0]
+
+    return re.sub(r"(?:多少|几)[家个名位件项户次座所条栋台部辆处]", cut, text)
+
+
 def _without_names(folded: str, names: set[str]) -> str:
     """The question with the offices it names and its years blanked out, so that their pieces are
     no key terms (工山镇 read as 工 + 山镇, 2023年老旧小区 as 2023 + 年老 + 旧小区)."""
@@ -329,7 +339,8 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
 
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
         name = _split_kind(office)[0]
-        if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name):
+        if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name) \
+                or any(w in name for w in vocab.words("query", "designation_words")):
             continue
         at = folded.find(office) + len(office)
         if folded[at:at + 1] in ("里", "上", "内", "中") and office.endswith(("乡", "镇")):

@@ -133,6 +133,22 @@ def test_the_kind_of_answer_a_which_asks_for_is_not_required_of_the_answer(quest
     assert terms.coverage("位置", "", lenient=True) == 0.5  # the slot alone is half the question
 
 
+def test_a_counting_word_is_not_read_into_the_term_after_it():
+    from assistant.query import understand
+
+    assert "家规" not in understand("江洲镇有多少家规上企业？", []).terms  # 多少家 + 规上企业
+    assert "项目" in understand("开元街道有多少项目？", []).terms  # 项目 stays a word
+    assert "家庭" in understand("有多少家庭申请了低保？", []).terms
+
+
+def test_an_honour_ending_in_an_office_kind_is_no_office():
+    from assistant.query import understand
+
+    query = understand("鲸园哪个社区评上了山东省首批零碳试点社区？", ["鲸园街道"])
+    assert not query.unknown_offices and "试点" in query.terms  # what was won, not a place asked about
+    assert understand("中都街道2024年新建了几个食堂？", ["鲸园街道"]).unknown_offices == ["中都街道"]
+
+
 @pytest.mark.parametrize("question, identifier", [("哪些街道提到了12345热线？", "12345"),
                                                   ("有没有110联动机制", "110")])
 def test_identifier_numbers_are_key_terms_but_quantities_and_years_are_not(question, identifier):
@@ -208,7 +224,8 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
         "二是社区养老服务站点覆盖不全。三是青年志愿者队伍流失较多。\n\n"
         "二、民生实事完成情况\n\n第一项：桐林小学操场翻新工程。\n包括跑道和看台改造。该项目总投资约86万元，"
         "资金由街道负责。该项目已于8月25日完工并投入使用。\n\n第二项：老年食堂扩建工程。\n"
-        "该项目总投资约40万元。该项目已于11月完工。\n", encoding="utf-8")
+        "该项目总投资约40万元。该项目已于11月完工。\n\n三、荣誉\n\n"
+        "1.桐林社区获评全省首批零碳试点社区。2.桐林街道社工站获评五星级社工站。\n", encoding="utf-8")
     ingest(index)
     assistant = Assistant(settings, index)
     shortcomings = assistant.ask("桐林街道还存在哪些不足？").answer
@@ -216,6 +233,9 @@ def test_how_a_report_writes_its_items_is_read_into_the_answer(tmp_path):
     both = assistant.ask("桐林小学操场翻新工程总投资多少？什么时候完工？")
     assert both.status == "answered" and "86万元" in both.answer and "8月25日" in both.answer, both.answer
     assert "40万元" not in both.answer and "11月完工" not in both.answer  # the other item's figures
+    # a short numbered sentence followed by the next item is an item of a list, not a title
+    honour = assistant.ask("桐林街道哪个社区评上了零碳试点社区？")
+    assert honour.status == "answered" and "桐林社区获评" in honour.answer, honour.answer
     # a count of the newly added is not the stock: 现有党员150名 does not answer 新发展了多少名党员
     new_members = assistant.ask("桐林街道2023年新发展了多少名党员？")
     assert new_members.status == "not_found" and "150" not in new_members.answer, new_members.answer

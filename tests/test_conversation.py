@@ -69,6 +69,7 @@ def test_an_elliptical_question_borrows_only_what_it_lacks(assistant):
         ("下半年呢？", [GARBAGE], "辽西街道下半年清理了多少垃圾？"),
         ("清理了多少台僵尸车？", [GARBAGE], "辽西街道上半年清理了多少台僵尸车"),
         ("建筑业呢？", ["铁西街道2024年规上工业总产值计划增长多少？"], "铁西街道2024年建筑业计划增长多少？"),
+        ("开元那边呢？", ["铁西街道2024年招商引资目标是多少？"], "开元街道2024年招商引资目标是多少？"),  # 那边: the place itself
     ]
     for question, history, meant in cases:
         assert assistant.meant(question, history) == meant, (question, assistant.meant(question, history))
@@ -111,6 +112,9 @@ def test_a_message_of_two_questions_answers_each_the_second_read_after_the_first
         "辽西街道上半年清理了多少吨垃圾？", "清理了多少台僵尸车？"]
     assert questions_in("铁西街道2024年招商引资目标是多少？") == ["铁西街道2024年招商引资目标是多少？"]
     assert len(questions_in("真的吗？辽西街道清理了多少垃圾？")) == 1  # 真的吗 is no question of its own
+    assert questions_in("辽西街道上半年清理了多少吨垃圾，清理了多少台僵尸车？") == [  # between commas too
+        "辽西街道上半年清理了多少吨垃圾", "清理了多少台僵尸车？"]
+    assert len(questions_in("在高新区领导下的那个街道，2024年要筑牢哪五个底线？")) == 1  # one question word
     answer = assistant.ask("辽西街道上半年清理了多少吨垃圾？清理了多少台僵尸车？")
     assert answer.status == "answered" and "257吨" in answer.answer and "63台" in answer.answer
     markers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)})

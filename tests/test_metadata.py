@@ -65,6 +65,15 @@ def test_a_sumu_an_ocr_misreading_and_a_slogan_verb_are_read_as_they_should_be()
     assert parsed(subject).office == "红柳镇"
 
 
+def test_a_report_on_how_far_a_plan_got_is_of_results():
+    progress = parsed("桃花镇2024年《政府工作报告》重点任务第一季度进展情况\n一、招商引资\n外出招商4次。\n")
+    assert progress.years == [2024]  # of the year under way, not a review of 2023
+    report = parsed("桃花镇2023年工作总结和2024年工作计划\n一、年度目标任务完成情况\n拆除违建5000平方米。\n"
+                    "二、2024年工作计划\n新建食堂2家。\n")
+    phases = {s.heading: s.phase for s in report.sections}
+    assert phases["一、年度目标任务完成情况"] == "summary" and phases["二、2024年工作计划"] == "plan"
+
+
 def test_an_office_the_text_only_mentions_is_not_the_reports_own():
     text = "会议纪要\n本次培训邀请了铁西街道、开元街道的同志介绍经验。铁西街道在老旧小区改造方面做法较好。\n"
     report = parsed(text)
