@@ -51,6 +51,7 @@ class Index:
         self.vectors = VectorCache(settings.index_dir / VECTOR_CACHE, embedder.name)
         self.lock = threading.RLock()
         self._records: tuple[str, dict[str, dict]] | None = None  # (generation, {id: record metadata})
+        self._written = False  # this process wrote to the store since the records were last read
         self._listing: tuple[object, list[ReportRecord]] | None = None
         self._lexical: LexicalIndex | None = None
         self._lexical_token: str | None = None  # the generation the lexical index was built at
@@ -78,16 +79,17 @@ class Index:
         from the store, and the copy written for the next process (only if the generation did
         not change meanwhile: the copy is never labelled with a generation it is not of)."""
         path = self.records_path()
-        if token:
-            try:
+        written_here, self._written = self._written, False
+        if token and not written_here:  # after this process's own write the store is read: the
+            try:  # generation may not be bumped yet (an ingest reads between writing and bumping)
                 held = json.loads(path.read_text(encoding="utf-8"))
                 if held.get("token") == token:
                     return held["records"]
-            except (OSError, ValueError, AttributeError):
+            except (OSError, ValueError, AttributeError, KeyError):
                 pass  # none yet, or half-written by a crash: read the store
         records = dict(self.store.get_all(self.store.docs, ["metadatas"]))
         self.store.forget_generation()
-        if token and self.store.generation() == token and self.settings.index_dir.is_dir():
+        if token and not written_here and self.store.generation() == token and self.settings.index_dir.is_dir():
             tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
             try:
                 tmp.write_text(json.dumps({"token": token, "records": records}, ensure_ascii=False), encoding="utf-8")
@@ -107,6 +109,7 @@ class Index:
         with self.lock:
             self.store.forget_generation()
             self._records = self._listing = None
+            self._written = True
 
     def is_built(self) -> bool:
         return self.store.docs.count() > 0
