@@ -128,7 +128,7 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
             name = name[len(tokens[0][0]):]
         if name == before:
             break
-    if len(name) < 2 or re.search(r"[的了和与及或、年]", name) or name in vocab.not_names():
+    if len(name) < 2 or re.search(r"[的了和与及或、年]|情况|概况", name) or name in vocab.not_names():  # 乡基本情况: a heading
         return None
     if re.match(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]", name):
         return None  # 三是乡村振兴…: an item's numbering before 乡村, no name

@@ -63,6 +63,8 @@ def test_a_sumu_an_ocr_misreading_and_a_slogan_verb_are_read_as_they_should_be()
     assert parsed(slogan).office == ""  # 不断提升 is what improves, no name
     subject = "镇农村人居环境整治工作总结\n全县整治工作会议后,红柳镇高度重视,制定了方案。\n全年清理垃圾300吨。\n"
     assert parsed(subject).office == "红柳镇"
+    blanked = "乡人民政府2022年上半年工作汇报\n一、乡基本情况乡位于县西南部,下辖个行政村。\n全乡完成投资2亿元。\n"
+    assert parsed(blanked).office == ""  # a name blanked out: 基本情况 is the heading, no name
 
 
 def test_a_report_on_how_far_a_plan_got_is_of_results():
