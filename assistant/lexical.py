@@ -26,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import pinyin
 from .documents import ChunkRecord, Filters
 from .settings import Settings
 from .store import Store, unpack_chunk
 
-FORMAT = 6  # bump when the folder's layout changes
+FORMAT = 7  # bump when the folder's layout changes (7: the offices' pinyin, pinyin.py)
 CODED = ("report_id", "office", "title", "section", "half", "phase", "role")  # few distinct values
 TEXTS = ("id", "paragraph_ids", "text")  # one value per chunk, in text.bin
 
@@ -202,6 +203,7 @@ def folder_for(settings: Settings, model_name: str, key: str) -> Path:
 
 
 def open_folder(folder: Path, key: str) -> LexicalIndex:
+    pinyin.load(folder)  # the offices' pinyin, for the English names of the first question
     vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
     arrays = {name: _mapped(folder / f"bm25.{name}.npy") for name in ("data", "indices", "indptr")}
     return LexicalIndex(key, Rows(folder), {token: i for i, token in enumerate(vocab)}, **arrays)
@@ -246,6 +248,9 @@ def _build(store: Store, records: dict[str, dict], settings: Settings, folder: P
     (tmp / "values.json").write_text(json.dumps({n: list(v) for n, v in values.items()}, ensure_ascii=False),
                                      encoding="utf-8")
     (tmp / "vocab.json").write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
+    from .query import pinyin_texts
+
+    pinyin.write(tmp, (text for office in values["office"] if office for text in pinyin_texts(office)))
     matrix = bm25_matrix(np.frombuffer(tokens, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64),
                          len(vocab), settings.bm25_k1, settings.bm25_b)
     for name, value in zip(("data", "indices", "indptr"), matrix):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import vocab
 from .documents import Filters
+from .pinyin import syllables
 from .textnorm import Tokenizer, base_tokenizer, canonical, fold
 
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_zh.tsv"
@@ -140,8 +141,6 @@ def _alias_table(offices: tuple[str, ...]) -> tuple[dict[str, list[tuple[str, bo
 def office_aliases(office: str) -> tuple[str, ...]:
     """Ways a question may name an office: 铁西街道, 铁西, 铁西街, tiexi; 湖镇镇, 湖镇; 阿娄社区,
     阿娄. An office that is not known ("") has none."""
-    from pypinyin import lazy_pinyin
-
     short, kind = _split_kind(office)
     if len(short) < 2:
         return (office,) if office else ()
@@ -152,11 +151,21 @@ def office_aliases(office: str) -> tuple[str, ...]:
         aliases |= {short + kind + "人民政府", short + kind + "政府"}
     elif kind == "社区":
         aliases |= {short + "社区居委会", short + "社区居民委员会"}
-    aliases.add("".join(lazy_pinyin(short)).lower())
+    aliases.add("".join(syllables(short)).lower())
     for ending, english in vocab.data()["query"]["road_names"]:  # 中原西路街道: Zhongyuan West Road,
         if short.endswith(ending) and len(short) > len(ending):  # 城东路街道: Cheng East Road, Chengdong Road
-            aliases.add("".join(lazy_pinyin(short[:-len(ending)])).lower() + english)
+            aliases.add("".join(syllables(short[:-len(ending)])).lower() + english)
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
+
+
+def pinyin_texts(office: str) -> list[str]:
+    """The texts whose pinyin an office's aliases and syllable prefixes read (what the lexical
+    folder keeps: pinyin.py)."""
+    short = _split_kind(office)[0]
+    texts = [short, stem(office)]
+    texts += [short[:-len(ending)] for ending, _ in vocab.data()["query"]["road_names"]
+              if short.endswith(ending) and len(short) > len(ending)]
+    return texts
 
 
 def _split_kind(office: str) -> tuple[str, str]:
@@ -313,12 +322,10 @@ def _syllable_prefixes(offices: tuple[str, ...]) -> frozenset[str]:
     """The pinyin of the first syllables of each office's short name (zhongda of 中大槐树): how an
     English question may shorten a long name; a name cut inside a syllable (lianhu) is another.
     Made once per list of offices (pypinyin for 10,000 offices takes seconds)."""
-    from pypinyin import lazy_pinyin
-
     found = set()
     for office in offices:
-        syllables = lazy_pinyin(stem(office)) if office else []
-        found |= {"".join(syllables[:n]).lower() for n in range(2, len(syllables) + 1)}
+        heard = syllables(stem(office)) if office else ()
+        found |= {"".join(heard[:n]).lower() for n in range(2, len(heard) + 1)}
     return frozenset(found)
 
 

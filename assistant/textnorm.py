@@ -92,13 +92,14 @@ _base_lock = threading.Lock()
 USER_WORD_FREQ = 20000  # a taught name outweighs the dictionary's words it could be cut into
 
 
-def _new_jieba():
+def _new_jieba(words_dir=None):
+    """A jieba Tokenizer of its own (its frequencies from the table in ``words_dir``: wordfreq.py)."""
     import jieba
 
+    from .wordfreq import jieba_tokenizer
+
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
+    return jieba_tokenizer(words_dir)
 
 
 class Tokenizer:
@@ -107,10 +108,12 @@ class Tokenizer:
     how another one reads, nor how a report is parsed (the parser uses ``base_tokenizer()``).
 
     Words are cut by rjieba (segmenter.py: jieba's words exactly, ten times faster); jieba itself
-    loads only for parts of speech and word frequencies, on first use, taught the same words."""
+    loads only for parts of speech and word frequencies, on first use, taught the same words;
+    ``words_dir`` (the index folder) holds its frequencies as a mapped table (wordfreq.py)."""
 
-    def __init__(self, teachable: bool = True) -> None:
+    def __init__(self, teachable: bool = True, words_dir=None) -> None:
         self.teachable = teachable
+        self.words_dir = words_dir
         self._segmenter = None
         self._jieba = None
         self._pos = None
@@ -125,7 +128,7 @@ class Tokenizer:
 
     @property
     def jieba(self):
-        return self._taught("_jieba", _new_jieba)
+        return self._taught("_jieba", lambda: _new_jieba(self.words_dir))
 
     def _taught(self, slot: str, make):
         """The cutter in ``slot``, made on first use and taught the words taught so far."""

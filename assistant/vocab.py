@@ -42,6 +42,7 @@ def office_kinds() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
+@functools.cache
 def kind_names() -> tuple[str, ...]:
     """The office kinds themselves (街道, 镇, 苏木 …), longest first: 办事处 before 街道, 苏木 before 乡."""
     return tuple(sorted(dict.fromkeys(kind for _, kind in office_kinds()), key=len, reverse=True))
