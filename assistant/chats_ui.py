@@ -57,11 +57,13 @@ class ChatsPanel:
                             [chat.chatbot, self.state, self.list, self.docx, self.delete], **private)
                  for asked in chat.asked]
         self.list.input(self.reopen, [self.list], [*shown, *below], **private)
-        self.new.click(self.new_chat, None, [*shown, self.list, *below], **private)
+        # a new chat reads one user's list of chats: every tab at once, not one tab after another
+        # (Gradio runs one event of a listener at a time unless told otherwise)
+        self.new.click(self.new_chat, None, [*shown, self.list, *below], concurrency_limit=None, **private)
         # an answer still streaming must not refill the chat, a save still to come must not put
         # the cleared answer back
         chat.clear.click(self.new_chat, None, [*shown, self.list, *below], cancels=[*chat.asked, *saves],
-                         **private)
+                         concurrency_limit=None, **private)
         self.delete.click(self.on_delete, [self.state], [*shown, self.list, *below], **private)
         demo.load(self.on_load, None, [self.who, self.list], **private)
 
