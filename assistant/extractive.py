@@ -83,6 +83,7 @@ def candidate_sentences(index: Index, hits: list[Hit]) -> list[Sentence]:
             out.append(sentence)
     # a label needs something under it: a short numbered sentence followed by the next numbered
     # one, or by nothing, is an item of a list (4.花园社区获评山东省首批零碳试点社区。5.…), not a title
+    # (found on one dev report's list of honours; any numbered list of one-line items is the case)
     label_start = vocab.pattern("answers", "item_label_pattern")
     for at, sentence in enumerate(out):
         if sentence.title:
@@ -124,7 +125,7 @@ class Terms:
     def coverage(self, text: str, context: str, problems_here: bool = False, lenient: bool = False) -> float:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half);
         ``lenient``: not counting the optional groups it lacks (whether it answers at all, not how well)."""
-        credit = [self.credit(i, text, context, problems_here) for i in range(len(self.groups))]
+        credit = [self._credit(i, text, context, problems_here) for i in range(len(self.groups))]
         if not sum(self.weights):
             if self.units and not problems_here:  # the figures asked for, of the office itself
                 return sum(has_unit(text, u) for u in self.units) / len(self.units)
@@ -144,7 +145,7 @@ class Terms:
                 shares.append(sum(credit[i] for i in own) / total)
         return max(shares)
 
-    def credit(self, i: int, text: str, context: str, problems_here: bool = False) -> float:
+    def _credit(self, i: int, text: str, context: str, problems_here: bool) -> float:
         group, part, weight = self.groups[i], self.parts[i], self.weights[i]
         if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
             return weight  # a problems section answers "哪些不足" whether or not it says 不足

@@ -128,7 +128,7 @@ def _clean_name(name: str, alone: bool = True) -> str | None:
             name = name[len(tokens[0][0]):]
         if name == before:
             break
-    if len(name) < 2 or re.search(r"[的了和与及或、年]|情况|概况", name) or name in vocab.not_names():  # 乡基本情况: a heading
+    if len(name) < 2 or re.search(r"[的了和与及或、年]|情况|概况", name) or name in vocab.not_names():  # 乡基本情况: a heading (one anonymised dev report)
         return None
     if re.match(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十\d]", name):
         return None  # 三是乡村振兴…: an item's numbering before 乡村, no name
@@ -222,7 +222,8 @@ def office_and_region(block: str, content: list, body: list) -> tuple[str, str, 
 
 def _usual_spelling(office: str, names: OfficeNames, text: str) -> str:
     """The spelling of an office a report uses most, of those one character apart: OCR misreads a
-    character now and then (济淡河乡, 济法河乡 beside five 济沁河乡), so the name read first may be a misreading."""
+    character now and then (济淡河乡, 济法河乡 beside five 济沁河乡), so the name read first may be a misreading.
+    (Found on one OCR'd dev report; the thresholds keep neighbours such as 铁东/铁西 apart.)"""
     kind = _kind_of(office)
     if len(office) - len(kind) < 3:
         return office  # 铁东 and 铁西, 城东 and 城西: neighbours, not misreadings
@@ -282,7 +283,7 @@ def _slogan_named(text: str) -> tuple[str, str] | None:
     counts = Counter(m[1] for m in slogan.finditer(text) if not m[1].startswith("化"))
     for word, count in counts.most_common():
         if count >= 2 and tokenizer.frequency(word) < 100 and word not in vocab.not_names() \
-                and not _verb_phrase(word):  # 城镇品质不断提升: what improves, no name
+                and not _verb_phrase(word):  # 城镇品质不断提升: what improves, no name (one dev report)
             kind = next((k for k in ("社区", "镇", "乡") if f"{word}{k}" in text), "街道")
             return word + kind, ""
     return None

@@ -299,6 +299,15 @@ def _close(section: Section) -> int:
     return section.end
 
 
+def _says(heading: str, what: str) -> bool:
+    return bool(vocab.pattern("sections", f"{what}_pattern").search(heading))
+
+
+def _plans(heading: str) -> bool:
+    """A heading of plans: plan words, and neither problems nor how far a plan got (目标任务完成情况)."""
+    return _says(heading, "plan") and not _says(heading, "problem") and not _says(heading, "progress")
+
+
 def _tag_periods(report: Report) -> None:
     """Tag each section with the period it describes and its role, from its headings, the title
     and its place in the report (in a summary+plan report the summary comes first)."""
@@ -309,9 +318,9 @@ def _tag_periods(report: Report) -> None:
     def visit(section: Section, inherited: dict) -> None:
         heading = section.heading
         ctx = dict(inherited)
-        if vocab.pattern("sections", "progress_pattern").search(heading):
+        if _says(heading, "progress"):
             ctx.update(phase="summary", role="achievements")
-        elif vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
+        elif _plans(heading):
             ctx.update(phase="plan", role="plans")
         elif (vocab.pattern("sections", "problem_pattern").search(heading) and section.level <= 1) \
                 or vocab.pattern("sections", "problem_heading_pattern").search(heading):
@@ -333,11 +342,9 @@ def _tag_periods(report: Report) -> None:
     for section in report.sections:
         # top-level sections move the report forward: once a plan starts, what follows is plan
         heading = section.heading
-        if vocab.pattern("sections", "progress_pattern").search(heading) and phase != "plan":
-            phase = "summary"
-        elif vocab.pattern("sections", "plan_pattern").search(heading) and not vocab.pattern("sections", "problem_pattern").search(heading):
+        if _plans(heading):
             phase = "plan"
-        elif vocab.pattern("sections", "summary_pattern").search(heading) and phase != "plan":
+        elif (_says(heading, "progress") or _says(heading, "summary")) and phase != "plan":
             phase = "summary"
         year = min(y for y in years) if phase == "summary" and years[0] else years[-1]
         role = {"summary": "achievements", "plan": "plans"}[phase]

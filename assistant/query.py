@@ -29,7 +29,7 @@ def cue(name: str) -> re.Pattern:
 POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, "nrfg": 1.0, "j": 1.0,
               "l": 1.0, "i": 1.0, "eng": 1.0, "vn": 0.8, "an": 0.6, "v": 0.35, "vd": 0.35, "a": 0.35,
               "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3,
-              "z": 0.6}  # z: jieba tags noun compounds it lacks as 状态词 (撂荒地)
+              "z": 0.6}  # z: jieba tags noun compounds it lacks as 状态词 (撂荒地: found on one dev item)
 
 
 @dataclass
@@ -154,6 +154,7 @@ def office_aliases(office: str) -> tuple[str, ...]:
     aliases.add("".join(syllables(short)).lower())
     for ending, english in vocab.data()["query"]["road_names"]:  # 中原西路街道: Zhongyuan West Road,
         if short.endswith(ending) and len(short) > len(ending):  # 城东路街道: Cheng East Road, Chengdong Road
+            # (every ending that fits, not the first: "Chengdong Road" was asked on one dev item)
             aliases.add("".join(syllables(short[:-len(ending)])).lower() + english)
     return tuple(sorted((a for a in aliases if a), key=len, reverse=True))
 
@@ -222,7 +223,9 @@ def understand(question: str, offices: list[str], tokenizer: Tokenizer | None = 
     weights: dict[str, float] = {}
     source = "，".join(extra) if lang == "en" else _without_names(folded, office_words)
     generic = frozenset(vocab.words("query", "generic_terms"))
-    for word, weight in _weighted_words(_unglued(source), tokenizer, every=lang == "en"):
+    if lang == "zh":
+        source = _unglued(source)
+    for word, weight in _weighted_words(source, tokenizer, every=lang == "en"):
         if word in generic or word in office_words or re.fullmatch(r"20\d{2}年?|\d+", word) \
                 or cue("question_form").search(word) \
                 or re.search(r"(街道|办事处|镇街|街镇|乡镇)$", word):  # 各街道, 哪些街道: who is asked, not what about
@@ -340,7 +343,7 @@ def _unknown_offices(folded: str, lang: str, offices: list[str], named: list[str
     for office, _, _, _ in OfficeNames(folded).offices_in(folded):
         name = _split_kind(office)[0]
         if name in stop or name.endswith(tuple(stop)) or len(name) < 2 or FUNCTION_CHARS.search(name) \
-                or any(w in name for w in vocab.words("query", "designation_words")):
+                or vocab.pattern("query", "designation_words").search(name):
             continue
         at = folded.find(office) + len(office)
         if folded[at:at + 1] in ("里", "上", "内", "中") and office.endswith(("乡", "镇")):

@@ -32,7 +32,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 PAGE = 1000  # rows per Chroma read or write: within a Chroma server's request limits
 GENERATION_TTL_S = 1.0  # how stale another process's ingest may look here: one check per request
-PARSER_VERSION = "27"  # bump when parsing, chunking or dense_text changes: every report is re-indexed
+PARSER_VERSION = "28"  # bump when parsing, chunking or dense_text changes: every report is re-indexed
 
 
 class Store:

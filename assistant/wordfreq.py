@@ -33,7 +33,8 @@ class Frequencies:
         self._freqs = memoryview(np.load(folder / "freqs.npy", mmap_mode="r").view(np.ndarray)).cast("B").cast("q")
         self._n = len(self._freqs)
         # the rows of the words of each first character (~7,000 of them): a third of the steps
-        self._starts = json.loads((folder / "done").read_text())["starts"]
+        done = json.loads((folder / "done").read_text())
+        self._starts, self.total = done["starts"], done["total"]
         self._added: dict[str, int] = {}
 
     def _find(self, word: str) -> int:
@@ -122,6 +123,6 @@ def jieba_tokenizer(index_dir: Path | None):
             pass
         return tokenizer
     tokenizer.FREQ = Frequencies(folder)
-    tokenizer.total = json.loads((folder / "done").read_text())["total"]
+    tokenizer.total = tokenizer.FREQ.total
     tokenizer.initialized = True
     return tokenizer
