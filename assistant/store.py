@@ -12,6 +12,7 @@ Chroma server, or one folder) can tell, with one small read, that what it holds 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 PAGE = 1000  # rows per Chroma read or write: within a Chroma server's request limits
 GENERATION_TTL_S = 1.0  # how stale another process's ingest may look here: one check per request
+OPEN_LOCK_FILE = "open.lock"  # held while a process creates the local store or a collection
 PARSER_VERSION = "28"  # bump when parsing, chunking or dense_text changes: every report is re-indexed
 
 
@@ -60,15 +62,35 @@ class Store:
                     ssl=url.scheme == "https", settings=chroma_settings)
             else:
                 folder = make_folder(self.settings.index_dir, "ASSISTANT_INDEX_DIR")
-                self._client = chromadb.PersistentClient(path=str(folder / "chroma"), settings=chroma_settings)
+                with self._opening():
+                    self._client = chromadb.PersistentClient(path=str(folder / "chroma"), settings=chroma_settings)
         return self._client
+
+    @contextmanager
+    def _opening(self):
+        """One process at a time creates a local store or its collections: Chroma builds a new SQLite
+        file's tables without a lock, and two processes opening one fresh folder together (two
+        ingests started at once) fail with "table collections already exists". A Chroma server
+        does this itself, so only the local folder takes the lock."""
+        if self.settings.chroma_url:
+            yield
+            return
+        folder = make_folder(self.settings.index_dir, "ASSISTANT_INDEX_DIR")
+        with open(folder / OPEN_LOCK_FILE, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def collection(self, kind: str):
         if kind not in self._collections:  # one lookup per process, not one per call (a round trip)
             slug = re.sub(r"[^a-zA-Z0-9]+", "-", self.model_name).strip("-")[:40] or "none"
             name = f"{self.settings.collection}-{slug}-{kind}"
-            self._collections[kind] = self.client.get_or_create_collection(
-                name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+            client = self.client
+            with self._opening():
+                self._collections[kind] = client.get_or_create_collection(
+                    name, embedding_function=None, metadata={"hnsw:space": "cosine"})
         return self._collections[kind]
 
     @property
