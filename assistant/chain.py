@@ -29,6 +29,7 @@ from .extractive import ExtractiveAnswerer
 from .index import Index
 from .labels import say
 from .llm import LLMAnswerer, condense_with_llm
+from .more import asks_more, rest_of, shown_in
 from .query import Query, stem, understand
 from .retrieve import SearchResult, search
 from .settings import Settings
@@ -119,10 +120,13 @@ class Assistant:
         # each step adds its result to the state; RunnableLambdas in sequence, not
         # RunnablePassthrough.assign, whose RunnableParallel starts a thread pool per question (a
         # tenth of the app's CPU with twenty sessions asking, measured with py-spy)
-        prepare = (RunnableLambda(lambda state: {**state, "standalone": self._condense(state)}, name="condense")
+        prepare = (RunnableLambda(lambda state: {**state, "standalone": self._condense(state),
+                                                 "more": bool(state["history"]) and asks_more(state["question"])},
+                                  name="condense")
                    | RunnableLambda(lambda state: {**state, "query": self._understand(state)}, name="understand")
                    | RunnableLambda(lambda state: {**state, "retrieved": self._retrieve(state)}, name="retrieve"))
         route = RunnableBranch(
+            (lambda state: state["more"], RunnableLambda(self._more)),
             (lambda state: self.catalog.accepts(state["query"]), RunnableLambda(self._from_catalog)),
             (lambda state: self.llm is not None and bool(state["retrieved"].hits),
              RunnableGenerator(self._from_llm)),
@@ -133,6 +137,8 @@ class Assistant:
         question, history = state["question"], state["history"]
         if not history:
             return question
+        if asks_more(question):  # 还有呢？: the question before, for the rest of what answered it
+            return history[-1]
         if stands_alone(read(question, self.offices(), self.index.tokenizer),
                         self.catalog.accepts(self.understand(question))):
             return question  # names its own topic: answered exactly as it is answered alone
@@ -153,6 +159,22 @@ class Assistant:
         earlier = self.chain.invoke({"question": previous, "history": [], "filters": filters})
         items = list(dict.fromkeys(c.text for c in sorted(earlier.citations, key=lambda c: c.n)))
         return items[n - 1] if earlier.status == "answered" and 0 < n <= len(items) else None
+
+    def _more(self, state: dict) -> Answer:
+        """还有呢？ after a question (the standalone one, asked again): the sentences of the passages
+        its answer quoted from that it did not quote; asked again (还有呢？ 还有呢？), beyond those too."""
+        t0 = time.perf_counter()
+        question, history, filters = state["standalone"], state["history"], state.get("filters") or Filters()
+        earlier = self.chain.invoke({"question": question, "history": [], "filters": filters})
+        if earlier.status != "answered":
+            return self._framed(self._not_found(state, state["retrieved"]), state, {})
+        shown, passages = shown_in(earlier.citations)
+        rounds = max(1, next((i for i, q in enumerate(reversed(history)) if q != question), len(history)))
+        for _ in range(rounds):  # each 还有呢 before this one showed the next sentences
+            answer = rest_of(state["query"], state["retrieved"].hits, self.index, self.settings, shown, passages)
+            shown |= shown_in(answer.citations)[0]
+        answer.timings_ms = {"answer": round((time.perf_counter() - t0) * 1000, 1)}
+        return self._framed(answer, state, answer.timings_ms)
 
     def _years_of(self, office: str) -> set[int]:
         return {y for r in self.index.reports() if r.office == office for y in r.years}

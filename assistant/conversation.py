@@ -65,6 +65,7 @@ class Reading:
     topic: list[str]
     asks: bool  # it has a question word of its own (多少, 哪些, how many)
     actions: list[str] = field(default_factory=list)  # its verbs that say what was done (上访, 拆分)
+    of_those: bool = False  # asks which of the offices just talked about has more (哪个街道办得多？)
 
     @property
     def whole_corpus(self) -> bool:
@@ -80,8 +81,9 @@ def read(question: str, offices: list[str], tokenizer: Tokenizer | None = None) 
     rest = re.sub(r"(?:19|20)\d{2}\s*年?度?", " ", rest)
     rest = HALF_WORDS.sub(" ", rest)
     rest = _cue("trail").sub("", _cue("lead").sub("", rest.strip())).strip(" ，,。.？?")
+    rest = _cue("back_reference").sub(" ", rest).strip()  # 这个数比海西多吗: 这个数 names no topic
     return Reading(query, rest, _topic_words(rest, tokenizer), bool(_cue("question_words").search(rest)),
-                   _action_words(rest, tokenizer))
+                   _action_words(rest, tokenizer), bool(_cue("which_of_those").search(fold(question).strip())))
 
 
 def _topic_words(rest: str, tokenizer: Tokenizer) -> list[str]:
@@ -116,6 +118,8 @@ def _new_subject(now: Reading, previous: str) -> bool:
 def stands_alone(reading: Reading, is_catalog: bool = False) -> bool:
     """A question stands alone when it names its own topic: an office and a subject, a
     cross-office cue (各街道, 哪些街道, which sub-districts), or it is about the reports themselves."""
+    if reading.of_those:
+        return False
     if reading.whole_corpus:
         return True
     if reading.query.offices or reading.query.unknown_offices:
@@ -135,6 +139,8 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
     if not history:
         return question
     now = read(question, offices, tokenizer)
+    if now.of_those and (of_those := _of_those(history, offices, tokenizer)):
+        return of_those
     if stands_alone(now, is_catalog(now.query)) or _new_subject(now, history[-1]):
         return question
     before = read(history[-1], offices, tokenizer)
@@ -277,16 +283,24 @@ def _topic_swapped(before: Reading, now: Reading) -> str:
     """The previous question with this one's topic in place of its own (规上工业总产值计划增长多少
     + 建筑业呢 -> 建筑业计划增长多少); the unit it counted in is dropped (建筑业 may count in 亿元)."""
     text = before.query.text
-    for group in vocab.data()["conversation"]["counterparts"]:  # 农村呢？ after 城镇低保…: only 城镇 goes
-        if now.rest in group:
-            other = next((w for w in sorted(group, key=len, reverse=True) if w != now.rest and w in text), None)
-            if other:
-                return text.replace(other, now.rest, 1)
+    if swapped := _counterpart_swapped(text, now.rest):
+        return swapped
     text, spans = _topic_spans(text, before)
     if not spans:
         return f"{text}（{now.rest}）"
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
     return _with_context(_without_units(text[:start]), now) + now.rest + _without_units(text[end:])
+
+
+def _counterpart_swapped(text: str, rest: str) -> str | None:
+    """农村呢？ after 城镇低保…, 南端呢？ after …北侧打算打造什么: ``text`` with the word of ``rest``'s
+    group of counterparts it names swapped for ``rest``; None when it names none."""
+    for group in vocab.data()["conversation"]["counterparts"]:
+        if rest in group:
+            other = next((w for w in sorted(group, key=len, reverse=True) if w != rest and w in text), None)
+            if other:
+                return text.replace(other, rest, 1)
+    return None
 
 
 def _with_context(head: str, now: Reading) -> str:
@@ -318,10 +332,36 @@ def _swapped(previous: str, now: Reading, before: Reading) -> str:
         else:
             rewritten = _after_year(rewritten, new)
     if rewritten == previous and now.rest and not q.offices:  # 哪个最多？ after 各街道的低保户分别有多少？
-        rewritten = f"{previous.rstrip('？?。 ')}，{now.rest}"
+        rewritten = _counterpart_swapped(previous, now.rest) or f"{previous.rstrip('？?。 ')}，{now.rest}"
     elif q.offices and now.rest and not _cue("compare").search(fold(q.text)):
         rewritten = f"{rewritten.rstrip('？?。 ')}，{now.rest}"  # 铁西要新建几家？
     return rewritten
+
+
+def _of_those(history: list[str], offices: list[str], tokenizer: Tokenizer | None) -> str | None:
+    """哪个街道办得多？ after 辽西街道…办了几次法律知识讲座？ and 开元的呢: the question before, asked
+    of the offices the last two turns named (辽西街道和开元街道…办了几次…), whose answers side by side
+    say which; None when they named fewer than two."""
+    named = list(dict.fromkeys(o for earlier in history[-2:] for o in read(earlier, offices, tokenizer).query.offices))
+    before = read(history[-1], offices, tokenizer).query
+    if len(named) < 2 or not before.offices:
+        return None
+    english = before.lang == "en" and history[-1].isascii()
+    joined = (" and " if english else "和").join(english_name(o) if english else o for o in named)
+    return _replace_offices(history[-1], before.offices, joined)
+
+
+def _replace_offices(text: str, old_offices: list[str], new: str) -> str:
+    """``text`` with the first place it names one of ``old_offices`` (by any of their names) saying
+    ``new`` instead, and the others left out."""
+    for old in old_offices:
+        for alias in office_aliases(old):
+            pattern = re.escape(alias)
+            if alias.isascii():
+                text = re.sub(rf"\b{pattern}\b", "\0", text, flags=re.I)
+            else:
+                text = text.replace(alias, "\0")
+    return re.sub("\0+", lambda _: new, text, count=1).replace("\0", "")
 
 
 def _with_office(text: str, q: Query, prev: Query, add: bool) -> str:
@@ -329,15 +369,7 @@ def _with_office(text: str, q: Query, prev: Query, add: bool) -> str:
     asked of every office (哪些街道…) is asked of this one."""
     new = q.offices[0] if q.lang == "zh" or not text.isascii() else english_name(q.offices[0])
     if prev.offices:
-        for old in prev.offices:
-            for alias in office_aliases(old):
-                pattern = re.escape(alias)
-                if alias.isascii():
-                    text = re.sub(rf"\b{pattern}\b", "\0", text, flags=re.I)
-                else:
-                    text = text.replace(alias, "\0")
-        joined = f"{prev.offices[0]}和{new}" if add else new
-        return re.sub("\0+", joined, text, count=1).replace("\0", "")
+        return _replace_offices(text, prev.offices, f"{prev.offices[0]}和{new}" if add else new)
     m = _cue("whole_corpus").search(text)
     if m:
         return text[:m.start()] + new + text[m.end():]

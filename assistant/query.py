@@ -30,6 +30,7 @@ POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, 
               "l": 1.0, "i": 1.0, "eng": 1.0, "vn": 0.8, "an": 0.6, "v": 0.35, "vd": 0.35, "a": 0.35,
               "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3,
               "z": 0.6}  # z: jieba tags noun compounds it lacks as 状态词 (撂荒地: found on one dev item)
+SIDE_WEIGHT = 0.6  # 北侧, 南端, 东部: a 方位词 of a compass point says where (of a road, an area); 以上, 期间 do not
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _weighted_words(text: str, tokenizer: Tokenizer, every: bool = False) -> lis
     counts, as the Chinese words an English question quotes do: "no-petition township" (无访乡镇))."""
     out = []
     for word, flag in tokenizer.tagged(text):
-        weight = 1.0 if every else POS_WEIGHT.get(flag, 0.0)
+        weight = 1.0 if every else POS_WEIGHT.get(flag, SIDE_WEIGHT if flag == "f" and word[:1] in "东西南北" else 0.0)
         if weight and len(word.strip()) > 1:
             out.append((word.lower(), weight))
     return out

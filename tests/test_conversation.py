@@ -126,6 +126,43 @@ def test_a_message_of_two_questions_answers_each_the_second_read_after_the_first
 def test_a_comparison_follow_up_asks_of_both_offices(assistant):
     meant = assistant.meant("和开元比哪个多？", ["海西街道临时救助了多少人？"])
     assert "海西街道" in meant and "开元街道" in meant and "临时救助" in meant
+    # 这个数 points at the figure just answered: it is no topic, the question before is asked of both
+    meant = assistant.meant("这个数比海西多吗？", ["开元街道2023年临时救助了多少人？"])
+    assert meant == "开元街道和海西街道2023年临时救助了多少人？", meant
+    # which of the two offices just talked about: the question before, of both, answered side by side
+    history = assistant.conversation(["辽西街道各村和社区办了几次法律知识讲座？", "开元的呢"])
+    meant = assistant.meant("哪个街道办得多？", history)
+    assert "辽西街道" in meant and "开元街道" in meant and "法律知识讲座" in meant, meant
+    answer = assistant.ask("哪个街道办得多？", history=history)
+    assert answer.status == "answered" and {c.office for c in answer.citations} == {"辽西街道", "开元街道"}
+    assert "4次" in answer.answer and "2次" in answer.answer
+    # with one office talked about, "which office" is asked of every report, as before
+    assert "辽西街道" not in assistant.meant("哪个街道办得多？", ["哪些街道举办了法律知识讲座？"])
+
+
+def test_a_side_of_a_place_swaps_for_the_other_side(assistant):
+    history = ["海西街道的经济布局北侧打算打造什么？"]
+    assert assistant.meant("南端呢？", history) == "海西街道的经济布局南端打算打造什么？"
+    answer = assistant.ask("南端呢？", history=history)
+    assert answer.status == "answered" and "便民生活服务网红区域" in answer.answer
+
+
+def test_asking_for_more_quotes_the_rest_of_where_the_answer_came_from(assistant):
+    first = "望月湖街道2024年要化解哪个项目的遗留问题？"
+    before = assistant.ask(first)
+    more = assistant.ask("还有呢？", history=[first])
+    assert more.status == "answered" and more.standalone_question == first
+    seen = {(c.report_id, c.start) for c in before.citations}
+    assert more.citations and not seen & {(c.report_id, c.start) for c in more.citations}  # nothing again
+    assert {c.report_id for c in more.citations} == {c.report_id for c in before.citations}
+    assert "望月湖地铁站" in more.answer  # the same item of the plan goes on
+    again = assistant.ask("还有呢？", history=[first, first])  # and on: past what the second turn showed
+    assert not {(c.report_id, c.start) for c in again.citations} & (seen | {(c.report_id, c.start)
+                                                                            for c in more.citations})
+    # when every sentence of those passages was quoted, it says so rather than repeat them
+    history = [first] * 12
+    last = assistant.ask("还有别的吗？", history=history)
+    assert last.status == "not_found" and "没有更多" in last.answer
 
 
 def test_a_quantity_answer_leads_with_the_clause_that_holds_the_figure(assistant):
