@@ -15,7 +15,7 @@ from .figures import NUMERIC, has_unit, states_figure, states_new
 from .leads import render_extractive
 from .index import Index
 from .labels import say
-from .outline import asks_outline, outline_answer
+from .outline import asks_content, asks_outline, outline_answer, part_sentences
 from .query import Query
 from .retrieve import Hit
 from .settings import Settings
@@ -354,7 +354,8 @@ class ExtractiveAnswerer:
             return parts  # 分哪几个方面: the headings under the section it names
         sentences = candidate_sentences(index, hits)
         terms = score_sentences(index, query, sentences)
-        chosen = select(query, sentences, self.settings)
+        chosen = (asks_content(query) and part_sentences(query, sentences, terms, self.settings, in_period)) \
+            or select(query, sentences, self.settings)
         if not chosen:
             return None
         citations = make_citations(chosen, index)

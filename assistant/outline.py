@@ -5,15 +5,21 @@ reads passages, would quote the sentence that announces them instead."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from . import vocab
 from .documents import Answer, Section, cite
+from .figures import chinese_number
 from .labels import say
 from .leads import LABEL
 from .query import Query, office_aliases
 from .settings import Settings
 from .textnorm import fold, search_form
+
+SERIES_ITEM = re.compile(r"^\s*([一二三四五六七八九十]{1,2})是")
+PART_COVERAGE = 0.99  # a section's heading holds every key word of the question
+SERIES_LEAD_MAX = 40  # an item's lead sentence (一是落实落细党建责任。): its first sentence, when that short
 
 if TYPE_CHECKING:
     from .index import Index
@@ -38,8 +44,9 @@ def outline_answer(query: Query, hits: list[Hit], index: Index, settings: Settin
         whole = Section("", -1, report.title, (report.title,), 0, len(report.text),
                         children=[s for s in report.sections if s.heading])  # the report's own parts
         for section, parent in _walk(whole):
-            if len(section.children) < 2 or not _of_period(query, section) or (
-                    query.problems and section.role != "problems"):  # 哪几方面的问题: the problems' own parts
+            if not _of_period(query, section) or (query.problems and section.role != "problems"):
+                continue  # 哪几方面的问题: the problems' own parts
+            if len(section.children) < 2 and len(_series(report, section)) < 2:
                 continue
             score = sum(w in search_form(" ".join(section.path)) for w in words) / len(words)
             if score < settings.min_coverage:
@@ -54,14 +61,35 @@ def outline_answer(query: Query, hits: list[Hit], index: Index, settings: Settin
     if best is None:
         return None
     report, section = index.report(best[1]), best[2]
-    citations = [cite(report, n, c.start, c.start + len(c.heading), section=" › ".join(h for h in c.path if h), anchor=c.id)
-                 for n, c in enumerate(section.children, 1)]  # (the viewer scrolls to the section)
+    if len(section.children) >= 2:
+        citations = [cite(report, n, c.start, c.start + len(c.heading), section=" › ".join(h for h in c.path if h),
+                          anchor=c.id) for n, c in enumerate(section.children, 1)]  # (the viewer scrolls to it)
+    else:  # 一是…。二是…。 paragraphs under a heading with none below it: the items' lead sentences
+        citations = [cite(report, n, start, end) for n, (start, end) in enumerate(_series(report, section), 1)]
     name = LABEL.sub("", section.heading)
     name = name if any(a in name for a in office_aliases(report.office)) else report.office + name
     lines = [say(query.lang, "answer_outline", section=name, n=len(citations)), ""]
     lines.append(say(query.lang, "answer_report", title=report.title, office=report.office))
     lines += [say(query.lang, "answer_item", text=c.text, n=c.n) for c in citations]
     return Answer(question=query.text, answer="\n".join(lines), status="answered", citations=citations)
+
+
+def _series(report, section: Section) -> list[tuple[int, int]]:
+    """The (start, end) of the lead sentence of each paragraph of ``section``'s own text that is an
+    item of a series (一是落实落细党建责任。…, 二是…): a report's parts written as paragraphs, not
+    as headings. Empty unless they run 一是, 二是, … in order."""
+    items = []
+    for paragraph in section.paragraphs:
+        m = SERIES_ITEM.match(report.text[paragraph.start:paragraph.end])
+        if not m:
+            continue
+        if chinese_number(m[1]) != len(items) + 1:
+            return []
+        lead = re.search(r"[。；;：:！!]", report.text[paragraph.start:paragraph.end])
+        end = paragraph.start + (lead.end() if lead and lead.end() <= SERIES_LEAD_MAX else min(
+            SERIES_LEAD_MAX, paragraph.end - paragraph.start))
+        items.append((paragraph.start, end))
+    return items
 
 
 def _walk(section: Section, parent: Section | None = None):
@@ -89,3 +117,25 @@ def _of_period(query: Query, section: Section) -> bool:
     if query.years and section.year and section.year not in query.years:
         return False
     return not (query.half and section.half and section.half != query.half)
+
+
+def asks_content(query: Query) -> bool:
+    return bool(vocab.pattern("answers", "content_question_pattern").search(query.search_text))
+
+
+def part_sentences(query: Query, sentences: list, terms, settings: Settings, in_period) -> list:
+    """抓好城市建设具体有哪些内容: the sentences of the section whose own heading holds all the
+    question's words (the best-ranked such section), in the report's order; its heading repeated as
+    a sentence left out. Empty when no section's heading holds them."""
+    def heading(s) -> str:
+        return s.hit.chunk.section.split("›")[-1].strip()
+
+    named = [s for s in sentences if heading(s) and terms.coverage(search_form(heading(s)), "") >= PART_COVERAGE
+             and in_period(query, s)]
+    if not named:
+        return []
+    best = min(named, key=lambda s: (s.rank, s.start))
+    part = (best.hit.chunk.report_id, best.hit.chunk.section)
+    own = [s for s in named if (s.hit.chunk.report_id, s.hit.chunk.section) == part
+           and search_form(s.text).rstrip("。.") != search_form(heading(s)).rstrip("。.")]
+    return sorted(own, key=lambda s: s.start)[:settings.max_list_items]

@@ -318,6 +318,20 @@ def test_a_question_about_the_parts_of_a_section_lists_its_headings_each_cited(a
     assert len(projects.citations) == 4 and all("工程" in c.text for c in projects.citations)
 
 
+def test_parts_written_as_a_series_of_paragraphs_are_listed_and_a_part_asked_of_is_quoted_whole(assistant):
+    # 一、重党建，领全局 has no headings under it: its parts are its paragraphs 一是…, 二是…, 三是…
+    answer = assistant.ask("铁西街道2024年“重党建，领全局”包括哪几方面？")
+    assert [c.text for c in answer.citations] == ["一是落实落细党建责任。", "二是提升基层治理水平。", "三是抓好意识形态建设。"]
+    report = assistant.index.report(answer.citations[0].report_id)
+    assert all(report.text[c.start:c.end] == c.text for c in answer.citations)  # each cited where it stands
+    # what a part holds: every sentence of the section whose heading names it, in order
+    part = assistant.ask("辽西街道下半年抓好城市建设具体有哪些内容？")
+    assert part.status == "answered" and len(part.citations) >= 2
+    assert "村庄规划" in part.answer and "城乡基础设施" in part.answer
+    assert all("抓好城市建设" in c.section for c in part.citations)
+    assert [c.start for c in part.citations] == sorted(c.start for c in part.citations)
+
+
 def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
     from assistant.figures import has_unit
 
