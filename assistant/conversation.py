@@ -20,6 +20,7 @@ from .textnorm import Tokenizer, base_tokenizer, fold
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 NOUN_TAGS = ("n", "vn", "an", "b", "j", "l", "i", "eng")  # parts of speech that name a topic
 HALVES = {"H1": "上半年", "H2": "下半年"}
+HALVES_EN = {"H1": "first half", "H2": "second half"}
 HALF_WORDS = re.compile(r"上半年|下半年|全年|first half|second half|whole year|full year", re.I)
 
 
@@ -156,6 +157,10 @@ def condense(question: str, history: list[str], offices: list[str], tokenizer: T
         if covered:  # its office's report is of, then the one before it
             previous = _with_year(previous, max(covered), before.query.offices)
             before = read(previous, offices, tokenizer)
+    if now.query.lang != before.query.lang and (now.topic or now.asks):
+        # 为什么要拆分？ after an English question (or "How many…?" after a Chinese one): the words of
+        # one language are not spliced into the other's; the office, year and half-year are carried
+        return _own_topic(question, now, before)
     aspects = set(vocab.words("conversation", "aspect_words"))
     if _cue("plan_switch").match(now.rest.strip(" ，,的")) and before.topic and now.query.lang == "zh":
         return _plan_of(previous, now, before)
@@ -268,7 +273,7 @@ def _own_topic(question: str, now: Reading, before: Reading) -> str:
         going_on = bool(re.match(r"\s*and\b", q.text, re.I)) and prev.lang == "en" and before.topic and (
             now.asks or all(w in aspects for w in now.topic))  # and the living-hardship subsidy? is another)
         context = ", ".join([*(english_name(o) for o in offices), *(str(y) for y in years if str(y) not in text),
-                             *([{"H1": "first half", "H2": "second half"}[half]] if half and not q.half else []),
+                             *([HALVES_EN[half]] if half and not q.half else []),
                              *([" ".join(before.topic)] if going_on else [])])
         return f"{context}: {text}?" if context else question
     prefix = "".join(o for o in offices if not any(a in text for a in office_aliases(o)))
@@ -323,10 +328,13 @@ def _swapped(previous: str, now: Reading, before: Reading) -> str:
         rewritten = _with_office(rewritten, q, prev, add=bool(_cue("compare").search(fold(q.text))))
     years = q.years or (_shifted_years(now, prev) if prev.years else [])
     if years and years != prev.years:
-        rewritten = re.sub(r"20\d{2}", str(years[0]), rewritten, count=1) if prev.years \
-            else f"{years[0]}年{rewritten}"
+        if prev.years:
+            rewritten = re.sub(r"20\d{2}", str(years[0]), rewritten, count=1)
+        else:  # "…each week?" + 2024年呢: "…each week in 2024?"
+            rewritten = f"{rewritten.rstrip('?？ ')} in {years[0]}?" if rewritten.isascii() else f"{years[0]}年{rewritten}"
     if q.half or re.search(r"全年|whole year|full year", q.text, re.I):
-        new = HALVES.get(q.half, "全年")
+        words = HALVES_EN if rewritten.isascii() else HALVES  # "in the second half" -> "in the first half"
+        new = words.get(q.half, "whole year" if rewritten.isascii() else "全年")
         if HALF_WORDS.search(rewritten):
             rewritten = HALF_WORDS.sub(new, rewritten, count=1)
         else:

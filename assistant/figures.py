@@ -96,7 +96,16 @@ def states_figure(text: str, query: Query) -> bool:
             figures = figures.replace(name, " ")
     for stated in _stated(query.text):  # 临时救助27人，发了多少救助金: the 27 is the question's, not an answer
         figures = re.sub(rf"(?<![\d.]){re.escape(stated)}(?![\d.])", " ", figures)
-    return bool(NUMERIC.search(figures)) and (not query.units or any(has_unit(text, u) for u in query.units))
+    return bool(NUMERIC.search(figures)) and (not query.units or any(has_unit(text, u) for u in query.units)
+                                              or _bare_after_term(figures, query))
+
+
+def _bare_after_term(text: str, query: Query) -> bool:
+    """A figure written right after a word the question asks about, with no unit at all (发放社会
+    救助金311283.5；): the report left the unit out; the figure is still the one asked for. (Found
+    on one seed report's 农村低保 line; a unit dropped after the thing counted is the general case.)"""
+    return any(re.search(rf"{re.escape(t)}\s*\d{{3,}}(?:\.\d+)?(?=\s*(?:[；;。]|$))", text)  # (烤烟2, of an OCR'd
+               for t in query.terms if len(t) >= 2 and not t.isdigit())  # page cut mid-figure, is none)
 
 
 def states_new(text: str, query: Query) -> bool:

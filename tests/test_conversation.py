@@ -140,6 +140,25 @@ def test_a_comparison_follow_up_asks_of_both_offices(assistant):
     assert "辽西街道" not in assistant.meant("哪个街道办得多？", ["哪些街道举办了法律知识讲座？"])
 
 
+def test_a_follow_up_in_the_other_language_carries_the_office_not_the_words(assistant):
+    english = "Which new community did Haixi create by splitting Saimachang North Road community?"
+    assert assistant.meant("为什么要拆分？", [english]) == "海西街道为什么要拆分"
+    answer = assistant.ask("为什么要拆分？", history=[english])
+    assert answer.status == "answered" and "管理难度大" in answer.answer
+    # an English question's half-year is swapped in English, its year added in English
+    meant = assistant.meant("What about the first half?", ["What does Liaoxi plan for the environment in the second half of 2024?"])
+    assert meant == "What does Liaoxi plan for the environment in the first half of 2024?", meant
+    assert assistant.meant("2024年呢？", ["Kaiyuan: Which four units take turns on duty each week?"]) \
+        == "Kaiyuan: Which four units take turns on duty each week in 2024?"
+
+
+def test_a_follow_up_keeps_the_figure_its_report_wrote_without_a_unit(assistant):
+    # 农村低保…发放社会救助金311283.5；: the 元 is left out; the 城镇 line beside it has 元 and is not the answer
+    answer = assistant.ask("农村呢？", history=["辽西街道城镇低保今年发放了多少社会救助金？"])
+    assert answer.status == "answered" and "311283.5" in answer.answer.split("\n")[0]
+    assert "1729472.5" not in answer.answer
+
+
 def test_a_side_of_a_place_swaps_for_the_other_side(assistant):
     history = ["海西街道的经济布局北侧打算打造什么？"]
     assert assistant.meant("南端呢？", history) == "海西街道的经济布局南端打算打造什么？"
