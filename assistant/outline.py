@@ -120,7 +120,9 @@ def _of_period(query: Query, section: Section) -> bool:
 
 
 def asks_content(query: Query) -> bool:
-    return bool(vocab.pattern("answers", "content_question_pattern").search(query.search_text))
+    """抓好城市建设具体有哪些内容, 农业方面打算怎么做: of one office's report (a part of one report)."""
+    return bool(query.offices) and not query.cross and bool(
+        vocab.pattern("answers", "content_question_pattern").search(query.search_text))
 
 
 def part_sentences(query: Query, sentences: list, terms, settings: Settings, in_period) -> list:

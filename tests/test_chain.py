@@ -330,6 +330,9 @@ def test_parts_written_as_a_series_of_paragraphs_are_listed_and_a_part_asked_of_
     assert "村庄规划" in part.answer and "城乡基础设施" in part.answer
     assert all("抓好城市建设" in c.section for c in part.citations)
     assert [c.start for c in part.citations] == sorted(c.start for c in part.citations)
+    # how a part is to be done, when a heading names it (（一）抓好农业发展…): what that part plans
+    farming = assistant.ask("辽西街道下半年农业方面打算怎么做？")
+    assert "五小产业" in farming.answer and all("抓好农业发展" in c.section for c in farming.citations)
 
 
 def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
