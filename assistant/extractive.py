@@ -274,7 +274,8 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         passing = [s for s in passing if s.has_number or s.placeholder]
         if not passing:
             return []
-    if query.cross or not query.offices:  # each report is judged on its own best sentence
+    if query.cross or len(query.offices) != 1:  # each report is judged on its own best sentence (东明路和
+        # 凤凰…谁多: each office named answers for itself, not only the one whose sentence scores best)
         best_of = {}
         for s in passing:
             rid = s.hit.chunk.report_id
