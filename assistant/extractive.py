@@ -121,6 +121,7 @@ class Terms:
     conjuncts: list[list[int]] = field(default_factory=list)
     units: tuple[str, ...] = ()  # what a question with no key terms asks for: 象山社区有多少户、多少人
     optional: list[bool] = field(default_factory=list)  # the kind of answer asked (query.slots): counts if there
+    kinds: list[tuple[int, int]] = field(default_factory=list)  # (modifier, head) groups written as one word
 
     def coverage(self, text: str, context: str, problems_here: bool = False, lenient: bool = False) -> float:
         """The share of the key-term weight ``text`` holds (``context``, its headings, counts half);
@@ -149,6 +150,9 @@ class Terms:
         group, part, weight = self.groups[i], self.parts[i], self.weights[i]
         if problems_here and any(vocab.pattern("answers", "problem_words").search(t) for t in group):
             return weight  # a problems section answers "哪些不足" whether or not it says 不足
+        if any(mod_of == i and any(t in text for t in group) and not any(
+                t in text or t in context for t in self.groups[m] + self.parts[m]) for m, mod_of in self.kinds):
+            return 0.0  # 法律进企业宣传2场次 is another kind of 宣传 than the 禁毒宣传 asked about
         if any(t in text for t in group):
             return weight
         if any(t in context for t in group):
@@ -178,7 +182,22 @@ def key_terms(index: Index, query: Query) -> Terms:
               if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
     optional = [all(t in query.slots for t in group) for group in groups]
     return Terms(groups, parts, weights, _conjuncts(query, groups), query.units,
-                 optional if any(optional) and not all(optional) else [])
+                 optional if any(optional) and not all(optional) else [], _kinds(index, query, groups))
+
+
+def _kinds(index: Index, query: Query, groups: list[list[str]]) -> list[tuple[int, int]]:
+    """(modifier, head) pairs of key-term groups the question writes as one word that the reports
+    also write as one (禁毒宣传: 禁毒 + 宣传, as in “6.26”禁毒宣传日), when it asks how many: a
+    figure of the head alone counts another kind of it (法律进企业宣传2场次 is no count of 禁毒宣传),
+    and a wrong number is worse than none. (领取高龄津贴 asked, 发放…高龄津贴 written: 领取 高龄 is
+    the asker's phrasing, no word of the reports, and 高龄 needs no 领取.)"""
+    if query.lang != "zh" or not query.strict_quantity:
+        return []
+    text = query.search_text
+    spans = [(text.find(g[0]), text.find(g[0]) + len(g[0])) for g in groups]
+    pairs = [(a, b) for a, (sa, ea) in enumerate(spans) for b, (sb, _) in enumerate(spans)
+             if a != b and sa >= 0 and sb >= 0 and ea == sb]
+    return [(a, b) for a, b in pairs if index.mentions(groups[a][0] + groups[b][0])]
 
 
 def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:

@@ -335,6 +335,15 @@ def test_parts_written_as_a_series_of_paragraphs_are_listed_and_a_part_asked_of_
     assert "五小产业" in farming.answer and all("抓好农业发展" in c.section for c in farming.citations)
 
 
+def test_a_count_of_another_kind_of_the_thing_asked_is_no_answer(assistant):
+    # 开元 writes 法律进企业宣传2场次 and “6.26”禁毒宣传日 but no count of 禁毒宣传: 2 is no answer
+    answer = assistant.ask("开元街道禁毒宣传搞了几场？")
+    assert answer.status == "not_found" and "2场次" not in answer.answer
+    # the kind asked is written: its count answers (辽西's 法律知识讲座4次)
+    lectures = assistant.ask("辽西街道各村和社区办了几次法律知识讲座？")
+    assert lectures.status == "answered" and "4次" in lectures.answer.split("\n")[0]
+
+
 def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
     from assistant.figures import has_unit
 
