@@ -108,6 +108,10 @@ class Assistant:
         # a name the question gives like an office's (双塔社区) that a report speaks of is a topic
         query.places = [o for o in query.unknown_offices if self.index.mentions(o) or self.index.mentions(stem(o))]
         query.unknown_offices = [o for o in query.unknown_offices if o not in query.places]
+        if query.lang == "en":  # "no-petition township" (无访乡镇): the Chinese it quotes is what it asks about
+            for place in query.places:
+                query.terms.append(place)
+                query.weights.setdefault(place, 1.0)
         if query.relative_year:  # 今年, 去年: against the latest year the reports asked about cover
             offices = set(filters.merged(query).offices)
             years = [y for r in self.index.reports() if not offices or r.office in offices for y in r.years]

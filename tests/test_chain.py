@@ -294,6 +294,9 @@ def test_a_word_with_a_numeral_in_it_states_no_figure():
     visitors = understand("滑雪场雪季接待了多少游客？", [])
     assert not states_figure("投资1600万元建设滑雪场游客接待大厅", visitors)
     assert states_figure("滑雪场共接游客7万人次", visitors)
+    years = understand("大英镇连续几年获评无访乡镇？", [])
+    assert states_figure("连续六年获评来安县“无访乡镇”", years)  # N years in a row, written in words
+    assert not states_figure("实施三年行动计划", years)
 
 
 def test_a_question_across_offices_finds_every_report_that_holds_its_topic(assistant):
