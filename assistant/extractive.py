@@ -315,8 +315,28 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
         by_report = {rid: v for rid, v in by_report.items() if v[0].hit.chunk.office in query.offices}
     picked = []
     for rid, bucket in sorted(by_report.items(), key=lambda kv: -max(score(s) for s in kv[1])):
+        if query.asks_list or query.problems:
+            bucket = _with_series(bucket, sentences, limit)
         picked.extend(sorted(bucket, key=lambda s: s.start))
     return picked
+
+
+def _with_series(bucket: list[Sentence], sentences: list[Sentence], limit: int) -> list[Sentence]:
+    """A list asked for, and an item of a series chosen (还存在一些突出问题:一是…; 四是…): the other
+    items of that series in its passage (二是…, 三是…) answer too, though they do not repeat the
+    words that introduced the series."""
+    out = list(bucket)
+    for chosen in bucket:
+        head = SERIES_START.search(chosen.search)
+        intro = chosen.search[:head.start()] if head else chosen.intro
+        if not (head or SERIES_ITEM.match(chosen.search)):
+            continue
+        for s in sentences:
+            if len(out) >= limit:
+                return out
+            if s.hit is chosen.hit and s not in out and SERIES_ITEM.match(s.search) and s.intro == intro:
+                out.append(s)
+    return out
 
 
 def in_period(query: Query, s: Sentence) -> bool:

@@ -347,6 +347,20 @@ def test_a_count_of_another_kind_of_the_thing_asked_is_no_answer(assistant):
     assert lectures.status == "answered" and "4次" in lectures.answer.split("\n")[0]
 
 
+def test_a_list_asked_for_takes_every_item_of_the_series_a_chosen_sentence_belongs_to():
+    from assistant.extractive import Sentence, _with_series
+
+    hit, other = object(), object()
+    texts = ["还存在一些突出问题:一是产业链条短;", "二是增收渠道单一;", "三是基础设施仍有短板;", "四是农村空心化问题突出。"]
+    series = [Sentence(hit, 0, i * 10, i * 10 + 9, t, t) for i, t in enumerate(texts)]
+    for item in series[1:]:
+        item.intro = "还存在一些突出问题:"
+    stranger = Sentence(other, 1, 0, 9, "二是另一份报告的事项;", "二是另一份报告的事项;", intro="还存在一些突出问题:")
+    chosen = _with_series([series[0], series[3]], [*series, stranger], limit=10)
+    assert sorted(s.text for s in chosen) == sorted(texts)  # the items between, not another passage's
+    assert len(_with_series([series[0]], series, limit=2)) == 2  # within the list's limit
+
+
 def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
     from assistant.figures import has_unit
 
