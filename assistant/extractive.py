@@ -324,17 +324,21 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
 def _with_series(bucket: list[Sentence], sentences: list[Sentence], limit: int) -> list[Sentence]:
     """A list asked for, and an item of a series chosen (还存在一些突出问题:一是…; 四是…): the other
     items of that series in its passage (二是…, 三是…) answer too, though they do not repeat the
-    words that introduced the series."""
+    words that introduced the series; so do the clauses after a chosen one that a colon began
+    (清醒地认识到:经济总量还不高…; 6个村…; 8个社区…)."""
     out = list(bucket)
     for chosen in bucket:
         head = SERIES_START.search(chosen.search)
         intro = chosen.search[:head.start()] if head else chosen.intro
-        if not (head or SERIES_ITEM.match(chosen.search)):
-            continue
+        series = bool(head or SERIES_ITEM.match(chosen.search))
+        listed = chosen.text.endswith(("；", ";")) and bool(re.search(r"[:：]", chosen.search))
         for s in sentences:
             if len(out) >= limit:
                 return out
-            if s.hit is chosen.hit and s not in out and SERIES_ITEM.match(s.search) and s.intro == intro:
+            if s.hit is not chosen.hit or s in out:
+                continue
+            if (series and SERIES_ITEM.match(s.search) and s.intro == intro) or (
+                    listed and chosen.search in s.frame):  # 认识到:…不足;…;…: the clauses a colon lists
                 out.append(s)
     return out
 
