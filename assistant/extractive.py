@@ -18,6 +18,7 @@ from .labels import say
 from .outline import asks_content, asks_outline, outline_answer, part_sentences
 from .query import Query
 from .retrieve import Hit
+from .series import SERIES_ITEM, SERIES_START, with_series
 from .settings import Settings
 from .textnorm import PAYWALL, search_form
 from .verify import PLACEHOLDER, has_placeholder, unsupported_numbers
@@ -44,8 +45,6 @@ UNSEEN_FLOOR = 0.6  # share of an unseen word's IDF it keeps at least (see key_t
 ITEM_LABEL_MAX = 32  # 第一项:校舍维修建设及设施设备提升工程。: an item's title, read as a heading of what follows
 # (the layout 第N项:title。 then 该项目… sentences was found on one dev report, r56 暨阳's 民生实事 list;
 # the numbered title line itself is the general case)
-SERIES_START = re.compile(r"(?<![统唯之单万])一是")  # 还存在一些不足:一是…, 存在的不足一是… (not 统一是)
-SERIES_ITEM = re.compile(r"^[二三四五六七八九十]是")  # 二是…, 三是…: the items after it
 LABEL_MAX = 16  # "二是小额临时救助发放。": an item's label sentence, read with the sentence after it
 
 
@@ -316,31 +315,9 @@ def select(query: Query, sentences: list[Sentence], settings: Settings) -> list[
     picked = []
     for rid, bucket in sorted(by_report.items(), key=lambda kv: -max(score(s) for s in kv[1])):
         if query.asks_list or query.problems:
-            bucket = _with_series(bucket, sentences, limit)
+            bucket = with_series(bucket, sentences, limit)
         picked.extend(sorted(bucket, key=lambda s: s.start))
     return picked
-
-
-def _with_series(bucket: list[Sentence], sentences: list[Sentence], limit: int) -> list[Sentence]:
-    """A list asked for, and an item of a series chosen (还存在一些突出问题:一是…; 四是…): the other
-    items of that series in its passage (二是…, 三是…) answer too, though they do not repeat the
-    words that introduced the series; so do the clauses after a chosen one that a colon began
-    (清醒地认识到:经济总量还不高…; 6个村…; 8个社区…)."""
-    out = list(bucket)
-    for chosen in bucket:
-        head = SERIES_START.search(chosen.search)
-        intro = chosen.search[:head.start()] if head else chosen.intro
-        series = bool(head or SERIES_ITEM.match(chosen.search))
-        listed = chosen.text.endswith(("；", ";")) and bool(re.search(r"[:：]", chosen.search))
-        for s in sentences:
-            if len(out) >= limit:
-                return out
-            if s.hit is not chosen.hit or s in out:
-                continue
-            if (series and SERIES_ITEM.match(s.search) and s.intro == intro) or (
-                    listed and chosen.search in s.frame):  # 认识到:…不足;…;…: the clauses a colon lists
-                out.append(s)
-    return out
 
 
 def in_period(query: Query, s: Sentence) -> bool:

@@ -1,25 +1,24 @@
 """Questions about the parts of a report (辽西街道下半年工作计划分哪几个方面？, 三大行动分别是什么？):
 answered with the headings under the section the question names, each cited where it stands. The
-items are the section's headings, not sentences of its text, so the extractive answerer, which
-reads passages, would quote the sentence that announces them instead."""
+items are the section's headings (or, under a heading with none below it, its 一是…二是… paragraphs),
+not sentences of its text, so the extractive answerer, which reads passages, would quote the
+sentence that announces them instead. What one part holds (抓好城市建设具体有哪些内容) is every
+sentence under the heading that names it (part_sentences, used by the extractive answerer)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from . import vocab
 from .documents import Answer, Section, cite
-from .figures import chinese_number
 from .labels import say
 from .leads import LABEL
 from .query import Query, office_aliases
+from .series import paragraph_items
 from .settings import Settings
 from .textnorm import fold, search_form
 
-SERIES_ITEM = re.compile(r"^\s*([一二三四五六七八九十]{1,2})是")
 PART_COVERAGE = 0.99  # a section's heading holds every key word of the question
-SERIES_LEAD_MAX = 40  # an item's lead sentence (一是落实落细党建责任。): its first sentence, when that short
 
 if TYPE_CHECKING:
     from .index import Index
@@ -46,7 +45,7 @@ def outline_answer(query: Query, hits: list[Hit], index: Index, settings: Settin
         for section, parent in _walk(whole):
             if not _of_period(query, section) or (query.problems and section.role != "problems"):
                 continue  # 哪几方面的问题: the problems' own parts
-            if len(section.children) < 2 and len(_series(report, section)) < 2:
+            if len(section.children) < 2 and len(paragraph_items(report, section)) < 2:
                 continue
             score = sum(w in search_form(" ".join(section.path)) for w in words) / len(words)
             if score < settings.min_coverage:
@@ -65,31 +64,13 @@ def outline_answer(query: Query, hits: list[Hit], index: Index, settings: Settin
         citations = [cite(report, n, c.start, c.start + len(c.heading), section=" › ".join(h for h in c.path if h),
                           anchor=c.id) for n, c in enumerate(section.children, 1)]  # (the viewer scrolls to it)
     else:  # 一是…。二是…。 paragraphs under a heading with none below it: the items' lead sentences
-        citations = [cite(report, n, start, end) for n, (start, end) in enumerate(_series(report, section), 1)]
+        citations = [cite(report, n, start, end) for n, (start, end) in enumerate(paragraph_items(report, section), 1)]
     name = LABEL.sub("", section.heading)
     name = name if any(a in name for a in office_aliases(report.office)) else report.office + name
     lines = [say(query.lang, "answer_outline", section=name, n=len(citations)), ""]
     lines.append(say(query.lang, "answer_report", title=report.title, office=report.office))
     lines += [say(query.lang, "answer_item", text=c.text, n=c.n) for c in citations]
     return Answer(question=query.text, answer="\n".join(lines), status="answered", citations=citations)
-
-
-def _series(report, section: Section) -> list[tuple[int, int]]:
-    """The (start, end) of the lead sentence of each paragraph of ``section``'s own text that is an
-    item of a series (一是落实落细党建责任。…, 二是…): a report's parts written as paragraphs, not
-    as headings. Empty unless they run 一是, 二是, … in order."""
-    items = []
-    for paragraph in section.paragraphs:
-        m = SERIES_ITEM.match(report.text[paragraph.start:paragraph.end])
-        if not m:
-            continue
-        if chinese_number(m[1]) != len(items) + 1:
-            return []
-        lead = re.search(r"[。；;：:！!]", report.text[paragraph.start:paragraph.end])
-        end = paragraph.start + (lead.end() if lead and lead.end() <= SERIES_LEAD_MAX else min(
-            SERIES_LEAD_MAX, paragraph.end - paragraph.start))
-        items.append((paragraph.start, end))
-    return items
 
 
 def _walk(section: Section, parent: Section | None = None):

@@ -348,7 +348,8 @@ def test_a_count_of_another_kind_of_the_thing_asked_is_no_answer(assistant):
 
 
 def test_a_list_asked_for_takes_every_item_of_the_series_a_chosen_sentence_belongs_to():
-    from assistant.extractive import Sentence, _with_series
+    from assistant.extractive import Sentence
+    from assistant.series import with_series
 
     hit, other = object(), object()
     texts = ["还存在一些突出问题:一是产业链条短;", "二是增收渠道单一;", "三是基础设施仍有短板;", "四是农村空心化问题突出。"]
@@ -356,17 +357,17 @@ def test_a_list_asked_for_takes_every_item_of_the_series_a_chosen_sentence_belon
     for item in series[1:]:
         item.intro = "还存在一些突出问题:"
     stranger = Sentence(other, 1, 0, 9, "二是另一份报告的事项;", "二是另一份报告的事项;", intro="还存在一些突出问题:")
-    chosen = _with_series([series[0], series[3]], [*series, stranger], limit=10)
+    chosen = with_series([series[0], series[3]], [*series, stranger], limit=10)
     assert sorted(s.text for s in chosen) == sorted(texts)  # the items between, not another passage's
-    assert len(_with_series([series[0]], series, limit=2)) == 2  # within the list's limit
+    assert len(with_series([series[0]], series, limit=2)) == 2  # within the list's limit
     # the clauses a colon began, one statement separated by ；, are its items too
     clauses = ["我们也清醒地认识到:经济总量还不高;", "6个村的发展面临瓶颈;", "8个社区的治理刚刚起步。"]
     statement = [Sentence(hit, 0, i * 10, i * 10 + 9, t, t) for i, t in enumerate(clauses)]
     statement[1].frame, statement[2].frame = " " + clauses[0], " " + clauses[0] + " " + clauses[1]
-    assert [s.text for s in _with_series([statement[0]], statement, limit=10)] == clauses
+    assert [s.text for s in with_series([statement[0]], statement, limit=10)] == clauses
     plain = [Sentence(hit, 0, 0, 9, "全力化解项目遗留问题;", "全力化解项目遗留问题;"), statement[1]]
     plain[1].frame = " 全力化解项目遗留问题;"
-    assert len(_with_series([plain[0]], plain, limit=10)) == 1  # no colon: the next clause is no item of it
+    assert len(with_series([plain[0]], plain, limit=10)) == 1  # no colon: the next clause is no item of it
 
 
 def test_a_table_rows_unit_in_its_label_counts_for_its_figures():
