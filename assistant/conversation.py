@@ -360,8 +360,7 @@ def _of_those(history: list[str], offices: list[str], tokenizer: Tokenizer | Non
 
 
 def _replace_offices(text: str, old_offices: list[str], new: str) -> str:
-    """``text`` with the first place it names one of ``old_offices`` (by any of their names) saying
-    ``new`` instead, and the others left out."""
+    """``text`` with its first name of one of ``old_offices`` replaced by ``new``, the others dropped."""
     for old in old_offices:
         for alias in office_aliases(old):
             pattern = re.escape(alias)
@@ -375,9 +374,11 @@ def _replace_offices(text: str, old_offices: list[str], new: str) -> str:
 def _with_office(text: str, q: Query, prev: Query, add: bool) -> str:
     """``text`` about ``q``'s office instead of ``prev``'s (or about both, ``add``); a question
     asked of every office (哪些街道…) is asked of this one."""
-    new = q.offices[0] if q.lang == "zh" or not text.isascii() else english_name(q.offices[0])
+    english = text.isascii()  # an English question stays English, whichever language the follow-up is in
+    new = english_name(q.offices[0]) if english else q.offices[0]
     if prev.offices:
-        return _replace_offices(text, prev.offices, f"{prev.offices[0]}和{new}" if add else new)
+        both = f"{english_name(prev.offices[0])} and {new}" if english else f"{prev.offices[0]}和{new}"
+        return _replace_offices(text, prev.offices, both if add else new)
     m = _cue("whole_corpus").search(text)
     if m:
         return text[:m.start()] + new + text[m.end():]
