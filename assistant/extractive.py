@@ -181,12 +181,12 @@ def key_terms(index: Index, query: Query) -> Terms:
               if len(p) > 1 and p != t and 2 * len(p) >= len(t)] for group in groups]
     optional = [all(t in query.slots for t in group) for group in groups]
     return Terms(groups, parts, weights, _conjuncts(query, groups), query.units,
-                 optional if any(optional) and not all(optional) else [], _kinds(index, query, groups))
+                 optional if any(optional) and not all(optional) else [])
 
 
-def _kinds(index: Index, query: Query, groups: list[list[str]]) -> list[tuple[int, int]]:
-    """(modifier, head) pairs of key-term groups the question writes as one word that the reports
-    also write as one (禁毒宣传: 禁毒 + 宣传, as in “6.26”禁毒宣传日), when it asks how many: a
+def _kinds(query: Query, groups: list[list[str]], texts: list[str]) -> list[tuple[int, int]]:
+    """(modifier, head) pairs of key-term groups the question writes as one word that the passages
+    found (``texts``) also write as one (禁毒宣传: 禁毒 + 宣传, as in “6.26”禁毒宣传日), when it asks how many: a
     figure of the head alone counts another kind of it (法律进企业宣传2场次 is no count of 禁毒宣传),
     and a wrong number is worse than none. (领取高龄津贴 asked, 发放…高龄津贴 written: 领取 高龄 is
     the asker's phrasing, no word of the reports, and 高龄 needs no 领取.)"""
@@ -196,7 +196,7 @@ def _kinds(index: Index, query: Query, groups: list[list[str]]) -> list[tuple[in
     spans = [(text.find(g[0]), text.find(g[0]) + len(g[0])) for g in groups]
     pairs = [(a, b) for a, (sa, ea) in enumerate(spans) for b, (sb, _) in enumerate(spans)
              if a != b and sa >= 0 and sb >= 0 and ea == sb]
-    return [(a, b) for a, b in pairs if index.mentions(groups[a][0] + groups[b][0])]
+    return [(a, b) for a, b in pairs if any(groups[a][0] + groups[b][0] in t for t in texts)]
 
 
 def _conjuncts(query: Query, groups: list[list[str]]) -> list[list[int]]:
@@ -220,6 +220,7 @@ def score_sentences(index: Index, query: Query, sentences: list[Sentence]) -> Te
     headings count for half), so a passage that lacks what the question is about scores low."""
     terms = key_terms(index, query)
     groups, weights = terms.groups, terms.weights
+    terms.kinds = _kinds(query, groups, list(dict.fromkeys(s.search for s in sentences)))
     for sentence in sentences:
         problems_here = query.problems and (sentence.hit.chunk.role == "problems" or bool(
             vocab.pattern("answers", "problem_words").search(sentence.intro)))  # 存在一些不足:一是… 二是…
