@@ -1,6 +1,7 @@
 """The question-answering chain, a LangChain LCEL graph:
 
     condense follow-up -> understand -> hybrid retrieval -> route:
+        还有呢？ after a question                -> the rest of what its answer quoted from (more.py)
         a question about the reports themselves  -> catalog answerer
         an LLM configured and passages found     -> llm answerer (streamed; extractive on failure)
         otherwise                                -> comparison, then extractive answerer
