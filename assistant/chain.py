@@ -178,8 +178,9 @@ class Assistant:
         for _ in range(rounds):  # each 还有呢 before this one showed the next sentences
             answer = rest_of(state["query"], state["retrieved"].hits, self.index, self.settings, shown, passages)
             shown |= shown_in(answer.citations)[0]
-        answer.timings_ms = {"answer": round((time.perf_counter() - t0) * 1000, 1)}
-        return self._framed(answer, state, answer.timings_ms)
+        framed = self._framed(answer, state, {"answer": round((time.perf_counter() - t0) * 1000, 1)})
+        framed.read_as = say(state["query"].lang, "read_as_more", question=question)
+        return framed
 
     def _years_of(self, office: str) -> set[int]:
         return {y for r in self.index.reports() if r.office == office for y in r.years}

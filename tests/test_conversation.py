@@ -171,6 +171,7 @@ def test_asking_for_more_quotes_the_rest_of_where_the_answer_came_from(assistant
     before = assistant.ask(first)
     more = assistant.ask("还有呢？", history=[first])
     assert more.status == "answered" and more.standalone_question == first
+    assert first in more.read_as  # says what it goes on from
     seen = {(c.report_id, c.start) for c in before.citations}
     assert more.citations and not seen & {(c.report_id, c.start) for c in more.citations}  # nothing again
     assert {c.report_id for c in more.citations} == {c.report_id for c in before.citations}
