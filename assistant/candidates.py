@@ -9,7 +9,6 @@ have refused) needs no facts and no quote."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 from .errors import NoKeyFactsError, QuoteNotFoundError, UnknownReportError
 from .feedback import Vote
 from .index import Index
+from .locks import held
 from .query import language
 
 VARIANT_SEP = "|"  # "7亿元 | 7亿": either form counts; one fact per line
@@ -73,8 +73,7 @@ def add_candidate(path: Path, item: dict) -> None:
     """Append the item to the candidates file, or replace the line of the same id (the admin
     added that vote again). Locked against another app process doing the same."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as lock:  # the file itself is replaced whole
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held(path.with_name(path.name + ".lock")):  # the file itself is replaced whole
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         kept = [line for line in lines if line.strip() and json.loads(line).get("id") != item["id"]]
         kept.append(json.dumps(item, ensure_ascii=False))

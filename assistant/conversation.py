@@ -323,7 +323,7 @@ def _swapped(previous: str, now: Reading, before: Reading) -> str:
     """An elliptical question without a topic of its own (那辽西呢？, 上半年呢？, 和开元比哪个多？,
     the year before?): the previous question with what this one names swapped in."""
     q, prev = now.query, before.query
-    rewritten = previous
+    rewritten, english = previous, previous.isascii()  # an English question is rewritten in English
     if q.offices:
         rewritten = _with_office(rewritten, q, prev, add=bool(_cue("compare").search(fold(q.text))))
     years = q.years or (_shifted_years(now, prev) if prev.years else [])
@@ -331,10 +331,9 @@ def _swapped(previous: str, now: Reading, before: Reading) -> str:
         if prev.years:
             rewritten = re.sub(r"20\d{2}", str(years[0]), rewritten, count=1)
         else:  # "…each week?" + 2024年呢: "…each week in 2024?"
-            rewritten = f"{rewritten.rstrip('?？ ')} in {years[0]}?" if rewritten.isascii() else f"{years[0]}年{rewritten}"
-    if q.half or re.search(r"全年|whole year|full year", q.text, re.I):
-        words = HALVES_EN if rewritten.isascii() else HALVES  # "in the second half" -> "in the first half"
-        new = words.get(q.half, "whole year" if rewritten.isascii() else "全年")
+            rewritten = f"{rewritten.rstrip('?？ ')} in {years[0]}?" if english else f"{years[0]}年{rewritten}"
+    if q.half or re.search(r"全年|whole year|full year", q.text, re.I):  # "in the second half" -> "first half"
+        new = (HALVES_EN if english else HALVES).get(q.half, "whole year" if english else "全年")
         if HALF_WORDS.search(rewritten):
             rewritten = HALF_WORDS.sub(new, rewritten, count=1)
         else:
@@ -354,7 +353,7 @@ def _of_those(history: list[str], offices: list[str], tokenizer: Tokenizer | Non
     before = read(history[-1], offices, tokenizer).query
     if len(named) < 2 or not before.offices:
         return None
-    english = before.lang == "en" and history[-1].isascii()
+    english = history[-1].isascii()
     joined = (" and " if english else "和").join(english_name(o) if english else o for o in named)
     return _replace_offices(history[-1], before.offices, joined)
 

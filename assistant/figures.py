@@ -62,8 +62,8 @@ def parse_value(text: str) -> tuple[float | None, float | None]:
 # --- figures a question asks for (extractive.py, leads.py, comparison.py) ---------------------------
 # a Chinese numeral counts only with a measure word after it (四大工程, 三个, 两家; not 一是, 统一)
 NUMERIC = re.compile(r"\d|[一二两三四五六七八九十百千万]+(?:个|家|次|场|项|处|名|人|户|栋|条|支|批|座|所|台|部|件|大|类|批)(?!性)"
-                     r"|连续[一二两三四五六七八九十]+年")  # (一次性税源: no count;
-# found on one dev item, the word is common in these reports: 一次性补贴, 一次性奖励)
+                     r"|连续[一二两三四五六七八九十]+年")  # (一次性税源: no count; found on one dev item, the
+# word is common in these reports: 一次性补贴, 一次性奖励. 连续六年, N years in a row: one dev item too)
 NOT_FIGURES = re.compile(r"^\s*(?:[（(]?[0-9一二三四五六七八九十]{1,3}[)）.、．]|[一二三四五六七八九十]+是)"
                          r"|(?<!\d)(?:19|20)\d{2}\s*年度?(?![0-9]*[万亿]?[元户人个家次%])")
 # a unit asked and the units the same count is written in (多少座厕所 -> 243个; 几部电梯 -> 26台;

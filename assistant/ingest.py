@@ -11,7 +11,6 @@ lock file in the index folder; it is held only while writing."""
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import json
 import logging
@@ -29,6 +28,7 @@ from .errors import AssistantError, CorpusMissingError, IngestLockedError, Manif
 from .index import Index
 from .labels import say
 from .loaders import SUFFIXES
+from .locks import LockTimeout, held
 from .parse import report_id_for
 from .progress import Sink, Step, relay
 from .reader import shared_reader
@@ -76,20 +76,11 @@ class _Parsed:
 @contextmanager
 def ingest_lock(index: Index):
     folder = make_folder(index.settings.index_dir, "ASSISTANT_INDEX_DIR")
-    with open(folder / LOCK_FILE, "w") as handle:
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IngestLockedError(str(index.settings.index_dir))
-                time.sleep(0.2)
-        try:
+    try:
+        with held(folder / LOCK_FILE, wait_s=LOCK_WAIT_S):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except LockTimeout:  # raised only while waiting for the lock, never from the block
+        raise IngestLockedError(str(index.settings.index_dir)) from None
 
 
 def ingest(index: Index, paths: Iterable[Path] | None = None, *, prune: bool | None = None,

@@ -63,11 +63,11 @@ def rest_of(query: Query, hits: list[Hit], index: Index, settings: Settings,
 def _next_in_section(index: Index, chunks: list) -> list:
     """The passage after each of ``chunks`` in its report, when it is of the same section: a list
     a section holds may go on past the passage the answer quoted from."""
-    lexical, out = index.lexical(), []
-    for chunk in chunks:
-        following = [lexical.rows[row] for row in lexical.rows_of(chunk.office)]
-        following = [c for c in following if c.report_id == chunk.report_id and c.section == chunk.section
-                     and c.start >= chunk.end]
+    rows, out = index.lexical().rows, []
+    for chunk in chunks:  # read from the coded columns: only the passage found is made a record
+        following = [row for row in index.lexical().rows_of(chunk.office)
+                     if rows.codes_value(row, "report_id") == chunk.report_id
+                     and rows.codes_value(row, "section") == chunk.section and int(rows.ints["start"][row]) >= chunk.end]
         if following:
-            out.append(min(following, key=lambda c: c.start))
+            out.append(rows[min(following, key=lambda row: int(rows.ints["start"][row]))])
     return out

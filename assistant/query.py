@@ -31,6 +31,7 @@ POS_WEIGHT = {"n": 1.0, "nr": 1.0, "ns": 1.0, "nt": 1.0, "nz": 1.0, "nrt": 1.0, 
               "ad": 0.35, "b": 0.6, "s": 0.6, "t": 0.3,
               "z": 0.6}  # z: jieba tags noun compounds it lacks as 状态词 (撂荒地: found on one dev item)
 SIDE_WEIGHT = 0.6  # 北侧, 南端, 东部: a 方位词 of a compass point says where (of a road, an area); 以上, 期间 do not
+# (found on one dev trace, 海西's 工农兵路北侧/南端; the sides of any road or area are the case)
 
 
 @dataclass

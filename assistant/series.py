@@ -41,7 +41,8 @@ def with_series(bucket: list[Sentence], sentences: list[Sentence], limit: int) -
     """A list asked for, and an item of a series chosen (还存在一些突出问题:一是…; 四是…): the other
     items of that series in its passage (二是…, 三是…) answer too, though they do not repeat the
     words that introduced the series; so do the clauses after a chosen one that a colon began
-    (清醒地认识到:经济总量还不高…; 6个村…; 8个社区…)."""
+    (清醒地认识到:经济总量还不高…; 6个村…; 8个社区…: found on one dev report, 新城街道's 不足; a list a
+    colon begins is the general case)."""
     out = list(bucket)
     for chosen in bucket:
         head = SERIES_START.search(chosen.search)

@@ -12,7 +12,6 @@ Chroma server, or one folder) can tell, with one small read, that what it holds 
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
 import logging
@@ -28,6 +27,7 @@ import numpy as np
 
 from .documents import Chunk, ChunkRecord, Paragraph, Report, ReportRecord, Section
 from .errors import IndexPathError
+from .locks import held
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,8 @@ class Store:
         if self.settings.chroma_url:
             yield
             return
-        folder = make_folder(self.settings.index_dir, "ASSISTANT_INDEX_DIR")
-        with open(folder / OPEN_LOCK_FILE, "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with held(make_folder(self.settings.index_dir, "ASSISTANT_INDEX_DIR") / OPEN_LOCK_FILE):
+            yield
 
     def collection(self, kind: str):
         if kind not in self._collections:  # one lookup per process, not one per call (a round trip)
